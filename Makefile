@@ -1,0 +1,41 @@
+# Self-bootstrapping: every target creates .venv and installs what it needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+BIND   ?= 127.0.0.1:8000
+
+.PHONY: install run test lint typecheck bench bench-routing bench-e2e clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/convexhttp serve examples.quickstart.app:http --bind $(BIND)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src adapters tests benchmarks examples
+	$(BIN)/ruff format --check src adapters tests benchmarks examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src/convexhttp adapters examples
+
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: bench-routing bench-e2e
+
+bench-routing: $(STAMP)
+	$(BIN)/python benchmarks/routing.py
+
+bench-e2e: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/e2e.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

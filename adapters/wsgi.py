@@ -1,0 +1,135 @@
+"""WSGI: ``WSGIApp(http)`` is a WSGI callable serving a router (PEP 3333)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote_to_bytes
+
+from convexhttp.dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher, Reply
+from convexhttp.router import HttpRouter
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+__all__ = ["WSGIApp", "environ_headers", "environ_url", "request_body", "routed_path"]
+
+# Characters a path may hold unescaped (RFC 3986 pchar plus '/').
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def _raw_request_path(environ: WSGIEnvironment) -> str | None:
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if not raw:
+        return None
+    raw = raw.split("?", 1)[0].split("#", 1)[0]
+    if not raw.startswith("/"):  # absolute-form request target: drop scheme and authority
+        scheme_end = raw.find("://")
+        if scheme_end < 0:
+            return None
+        slash = raw.find("/", scheme_end + 3)
+        raw = raw[slash:] if slash >= 0 else "/"
+    return str(raw)
+
+
+def _quoted(decoded: str) -> str:
+    # WSGI strings carry the request bytes as latin-1 code points.
+    return quote(decoded.encode("latin-1", "replace"), safe=_PATH_SAFE)
+
+
+def routed_path(environ: WSGIEnvironment, mount: str = "") -> tuple[str, str]:
+    """``(full_raw_path, path)``: the raw request path, and the part below the mount.
+
+    The mount is SCRIPT_NAME plus ``mount`` (a decoded prefix a host framework
+    consumed, such as a Flask blueprint's url_prefix). The raw form keeps
+    ``%2F`` intact; when a middleware rewrote PATH_INFO so that the raw URI no
+    longer agrees with it, PATH_INFO (re-encoded) wins.
+    """
+    script_name: str = environ.get("SCRIPT_NAME", "")
+    path_info: str = environ.get("PATH_INFO", "")
+    mounted = script_name + mount.rstrip("/")
+    below = path_info[len(mount.rstrip("/")) :] if mount else path_info
+    raw = _raw_request_path(environ)
+    if raw is not None:
+        skip = mounted.count("/")
+        cut = 0
+        for _ in range(skip):
+            cut = raw.find("/", cut + 1)
+            if cut < 0:
+                break
+        if cut >= 0:
+            rest = raw[cut:]
+            if rest == below or (
+                "%" in rest and unquote_to_bytes(rest) == below.encode("latin-1", "replace")
+            ):
+                return raw, rest
+    return _quoted(script_name + path_info), _quoted(below) or "/"
+
+
+def environ_url(environ: WSGIEnvironment, full_path: str) -> str:
+    """The absolute URL of the request, as ``Request.url`` shows it."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST")
+    if not host:
+        host = environ.get("SERVER_NAME", "localhost")
+        port = environ.get("SERVER_PORT", "")
+        if port and port != ("443" if scheme == "https" else "80"):
+            host = f"{host}:{port}"
+    query = environ.get("QUERY_STRING")
+    return f"{scheme}://{host}{full_path}?{query}" if query else f"{scheme}://{host}{full_path}"
+
+
+def environ_headers(environ: WSGIEnvironment) -> Iterator[tuple[str, str]]:
+    """The request headers as ``(name, value)`` pairs."""
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                continue
+            yield key[5:].replace("_", "-").lower(), value
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            yield key.replace("_", "-").lower(), value
+
+
+def request_body(environ: WSGIEnvironment) -> Any:
+    """``wsgi.input`` when the request has a body, else None."""
+    length = environ.get("CONTENT_LENGTH")
+    if (length and length != "0") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return environ["wsgi.input"]
+    return None
+
+
+def send_reply(reply: Reply, start_response: StartResponse) -> Iterable[bytes]:
+    """Hand a dispatcher ``Reply`` to a WSGI server."""
+    start_response(f"{reply.status} {reply.reason}", reply.headers)
+    return reply.body
+
+
+class WSGIApp:
+    """A WSGI application serving ``http``; mount it anywhere (SCRIPT_NAME is respected)."""
+
+    def __init__(
+        self,
+        http: HttpRouter,
+        *,
+        debug: bool = False,
+        max_request_body: int = DEFAULT_MAX_BODY_SIZE,
+        max_response_body: int = DEFAULT_MAX_BODY_SIZE,
+    ) -> None:
+        self.http = http
+        self.dispatcher = Dispatcher(
+            http,
+            debug=debug,
+            max_request_body=max_request_body,
+            max_response_body=max_response_body,
+        )
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        full_path, path = routed_path(environ)
+        reply = self.dispatcher.handle(
+            environ_url(environ, full_path),
+            environ.get("REQUEST_METHOD", "GET"),
+            environ_headers(environ),
+            request_body(environ),
+            path,
+        )
+        return send_reply(reply, start_response)

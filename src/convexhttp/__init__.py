@@ -1,0 +1,40 @@
+"""convexhttp: Convex's HTTP actions for WSGI, gunicorn, Flask and Django."""
+
+from .action import http_action
+from .context import ActionCtx
+from .dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher
+from .fetch import (
+    URL,
+    AsyncRequest,
+    Blob,
+    FormData,
+    Headers,
+    Request,
+    Response,
+    URLSearchParams,
+)
+from .paths import PathSyntaxError
+from .router import HttpRouter, http_router
+
+httpRouter = http_router  # noqa: N816 - Convex's spelling
+httpAction = http_action  # noqa: N816 - Convex's spelling
+
+__all__ = [
+    "DEFAULT_MAX_BODY_SIZE",
+    "URL",
+    "ActionCtx",
+    "AsyncRequest",
+    "Blob",
+    "Dispatcher",
+    "FormData",
+    "Headers",
+    "HttpRouter",
+    "PathSyntaxError",
+    "Request",
+    "Response",
+    "URLSearchParams",
+    "httpAction",
+    "httpRouter",
+    "http_action",
+    "http_router",
+]

@@ -1,0 +1,316 @@
+"""The one core entry every adapter calls: a request's parts in, a ``Reply`` out.
+
+Routing, 404/405/OPTIONS, HEAD, body limits, handler errors, the request id and
+the log line all live here, so every host (WSGI, Flask, Django) behaves the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable, Coroutine, Iterable, Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, BinaryIO
+
+from .context import ActionCtx
+from .fetch import BodyTooLarge, Headers, MalformedBody, Request, Response
+from .paths import ParamDecodeError, PatternTimeout, normalize_path
+from .router import HttpRouter, Route
+
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "Dispatcher", "Reply", "StreamAborted", "logger"]
+
+logger = logging.getLogger("convexhttp")
+
+#: Convex's limit for request and response bodies.
+DEFAULT_MAX_BODY_SIZE = 20 * 1024 * 1024
+
+_NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
+_ALLOW_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _pathname(url: str) -> str:
+    """The raw path of an absolute URL (what JS's ``new URL(url).pathname`` gives)."""
+    start = url.find("/", url.find("://") + 3)
+    if start < 0:
+        return "/"
+    end = len(url)
+    for sep in "?#":
+        i = url.find(sep, start)
+        if 0 <= i < end:
+            end = i
+    return url[start:end]
+
+
+def _new_request_id() -> str:
+    return os.urandom(8).hex()
+
+
+class _ThreadLoop(threading.local):
+    """One event loop per worker thread, reused for every async handler it runs."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            loop = self.loop = asyncio.new_event_loop()
+        return loop.run_until_complete(coro)
+
+
+_thread_loop = _ThreadLoop()
+
+
+@dataclass(slots=True)
+class Reply:
+    """What an adapter sends: status line parts, wire headers and the body chunks."""
+
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: Iterator[bytes]
+
+    def close(self) -> None:
+        close = getattr(self.body, "close", None)
+        if close is not None:
+            close()
+
+
+def _text_reply(status: int, text: str, extra: Iterable[tuple[str, str]] = ()) -> Reply:
+    data = text.encode()
+    headers = [
+        ("Content-Type", "text/plain;charset=UTF-8"),
+        ("Content-Length", str(len(data))),
+        *extra,
+    ]
+    return Reply(status, _reason(status), headers, iter((data,)))
+
+
+def _json_reply(status: int, payload: dict[str, str]) -> Reply:
+    data = json.dumps(payload).encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    return Reply(status, _reason(status), headers, iter((data,)))
+
+
+def _allow_header(methods: frozenset[str]) -> str:
+    allowed = set(methods) | {"OPTIONS"}
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return ", ".join(m for m in _ALLOW_ORDER if m in allowed)
+
+
+class Dispatcher:
+    """Serves one router: ``handle()`` is called once per request by an adapter."""
+
+    def __init__(
+        self,
+        router: HttpRouter,
+        *,
+        debug: bool = False,
+        max_request_body: int = DEFAULT_MAX_BODY_SIZE,
+        max_response_body: int = DEFAULT_MAX_BODY_SIZE,
+        ctx_factory: Callable[[str], Any] | None = None,
+    ) -> None:
+        if not isinstance(router, HttpRouter):
+            raise TypeError(f"expected an HttpRouter (from http_router()), got {router!r}")
+        self.router = router
+        self.debug = debug
+        self.max_request_body = max_request_body
+        self.max_response_body = max_response_body
+        self._ctx_factory = ctx_factory or ActionCtx
+
+    def handle(
+        self,
+        url: str,
+        method: str,
+        headers: Iterable[tuple[str, str]],
+        body: BinaryIO | None,
+        path: str,
+    ) -> Reply:
+        """Serve one request.
+
+        ``url`` is the absolute URL the handler sees; ``path`` the raw,
+        percent-encoded path relative to where the router is mounted (no query);
+        ``body`` the request body stream, or None when the request has none.
+        """
+        start = time.perf_counter()
+        rid = _new_request_id()
+        routed = "-"
+        try:
+            reply, routed = self._serve(rid, url, method, headers, body, path)
+        except Exception:  # a bug of ours must still answer, never kill the worker
+            logger.exception("[%s] internal error while dispatching %s %s", rid, method, path)
+            reply = _json_reply(500, {"code": f"[Request ID: {rid}] Server Error"})
+        logger.info(
+            "[%s] %s %s %s %d %.2fms",
+            rid,
+            method,
+            _pathname(url),
+            routed,
+            reply.status,
+            (time.perf_counter() - start) * 1000,
+        )
+        return reply
+
+    def _serve(
+        self,
+        rid: str,
+        url: str,
+        method: str,
+        headers: Iterable[tuple[str, str]],
+        body: BinaryIO | None,
+        path: str,
+    ) -> tuple[Reply, str]:
+        try:
+            found = self.router.match(normalize_path(path), method)
+        except ParamDecodeError as exc:
+            logger.warning("[%s] 400: %s", rid, exc)
+            return _text_reply(400, f"Bad Request: {exc}"), "-"
+        except PatternTimeout as exc:
+            logger.error("[%s] 500: %s", rid, exc)
+            return _json_reply(500, {"code": f"[Request ID: {rid}] Server Error"}), "-"
+
+        route = found.route
+        if route is None:
+            if not found.allowed:
+                return _text_reply(404, f"No HttpAction routed for {_pathname(url)}"), "-"
+            allow = ("Allow", _allow_header(found.allowed))
+            if method == "OPTIONS":
+                return Reply(204, _reason(204), [allow], iter(())), "-"
+            return _text_reply(405, "Method Not Allowed", (allow,)), "-"
+
+        try:
+            request_headers = Headers(headers)
+            request = Request._from_server(
+                url, method, request_headers, body, max_body_size=self.max_request_body
+            )
+        except (TypeError, ValueError) as exc:
+            logger.warning("[%s] 400: malformed request: %s", rid, exc)
+            return _text_reply(400, "Bad Request: malformed request"), route.path
+
+        length = request_headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                return _text_reply(400, "Bad Request: invalid Content-Length"), route.path
+            if int(length) > self.max_request_body:
+                logger.warning(
+                    "[%s] 413: Content-Length %s exceeds the %d-byte limit",
+                    rid,
+                    length,
+                    self.max_request_body,
+                )
+                return _text_reply(413, "Payload Too Large"), route.path
+
+        request.path_params = found.params
+        request.route = route.path
+        return self._run(rid, route, request, method), route.path
+
+    def _run(self, rid: str, route: Route, request: Request, method: str) -> Reply:
+        ctx = self._ctx_factory(rid)
+        handler = route.handler
+        try:
+            if route.is_async:
+                result = _thread_loop.run(handler(ctx, request._as_async()))
+            else:
+                result = handler(ctx, request)
+                if inspect.isawaitable(result):
+                    result = _thread_loop.run(_await(result))
+        except BodyTooLarge as exc:
+            logger.warning("[%s] 413: %s", rid, exc)
+            return _text_reply(413, "Payload Too Large")
+        except MalformedBody as exc:
+            logger.warning("[%s] 400: %s", rid, exc)
+            return _text_reply(400, f"Bad Request: {exc}")
+        except Exception as exc:
+            logger.exception("[%s] uncaught error in handler for %s", rid, route.path)
+            return self._server_error(rid, exc)
+
+        if not isinstance(result, Response):
+            logger.error(
+                "[%s] handler for %s returned %s, not a Response",
+                rid,
+                route.path,
+                type(result).__name__,
+            )
+            return self._server_error(rid, None)
+        if result.type == "error":
+            return _text_reply(502, "Bad Gateway")
+        return self._reply(rid, result, method)
+
+    def _server_error(self, rid: str, exc: BaseException | None) -> Reply:
+        payload = {"code": f"[Request ID: {rid}] Server Error"}
+        if self.debug and exc is not None:
+            payload["message"] = f"{type(exc).__name__}: {exc}"
+            payload["trace"] = "".join(traceback.format_exception(exc))
+        return _json_reply(500, payload)
+
+    def _reply(self, rid: str, response: Response, method: str) -> Reply:
+        status = response.status
+        headers = list(response.headers.items())
+        has_length = response.headers.has("content-length")
+        length = response._body_length()
+        if length is not None and length > self.max_response_body:
+            logger.error(
+                "[%s] 500: response body of %d bytes exceeds the %d-byte limit",
+                rid,
+                length,
+                self.max_response_body,
+            )
+            response._body_chunks().close()
+            return self._server_error(rid, None)
+        if length is not None and not has_length and status not in _NULL_BODY_STATUSES:
+            headers.append(("Content-Length", str(length)))
+        reason = response.status_text or _reason(status)
+        if method == "HEAD" or status in _NULL_BODY_STATUSES:
+            chunks = response._body_chunks()
+            chunks.close()
+            return Reply(status, reason, headers, iter(()))
+        return Reply(status, reason, headers, self._capped(rid, response._body_chunks()))
+
+    def _capped(self, rid: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        # Headers are on the wire already, so a failure can only abort the
+        # connection: raising makes the server drop it without a final chunk,
+        # and the client sees a truncated body rather than a short "complete" one.
+        sent = 0
+        cap = self.max_response_body
+        try:
+            for chunk in chunks:
+                sent += len(chunk)
+                if sent > cap:
+                    logger.error(
+                        "[%s] streamed response cut off: it crossed the %d-byte limit", rid, cap
+                    )
+                    raise StreamAborted(f"[{rid}] response body exceeds {cap} bytes")
+                yield chunk
+        except StreamAborted:
+            raise
+        except Exception as exc:
+            logger.exception("[%s] error while streaming the response body", rid)
+            raise StreamAborted(f"[{rid}] response body stream failed") from exc
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+
+class StreamAborted(Exception):
+    """A streamed response body failed or crossed the limit after the headers were sent."""
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+

@@ -1,0 +1,42 @@
+"""Shared fixtures: real servers, one per host, started once per test session (per xdist worker)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests import support
+
+
+@dataclass
+class Host:
+    """A running server and where the router is mounted on it."""
+
+    name: str
+    server: support.Server
+    mount: str  # "" or e.g. "/hooks"
+
+    @property
+    def base(self) -> str:
+        return self.server.url + self.mount
+
+
+def _start_wsgi(log: Path) -> tuple[support.Server, str]:
+    return support.convexhttp_serve("tests.apps.behaviour:http", log), ""
+
+
+HOST_STARTERS = {"wsgi": _start_wsgi}
+
+
+@pytest.fixture(scope="session", params=sorted(HOST_STARTERS))
+def host(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
+    name = request.param
+    log = tmp_path_factory.mktemp(f"host-{name}") / "server.log"
+    server, mount = HOST_STARTERS[name](log)
+    try:
+        yield Host(name, server, mount)
+    finally:
+        server.stop()
