@@ -1,0 +1,172 @@
+"""FormData: form fields and files; multipart encoding, and parsing through werkzeug."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import IO, Any, TypeAlias, cast
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.formparser import FormDataParser
+from werkzeug.http import parse_options_header
+
+from .blob import Blob, File
+from .errors import MalformedBody
+
+FormDataEntryValue: TypeAlias = "str | File"
+FormDataInit: TypeAlias = "Mapping[str, str | Blob] | Iterable[tuple[str, str | Blob]]"
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+_LONE_NEWLINE = re.compile(r"\r(?!\n)|(?<!\r)\n")
+_DISPOSITION_ESCAPES = str.maketrans({'"': "%22", "\r": "%0D", "\n": "%0A"})
+
+
+def _entry_value(value: str | Blob, filename: str | None) -> FormDataEntryValue:
+    if isinstance(value, str):
+        if filename is not None:
+            raise TypeError("a filename is only allowed for a Blob value")
+        return value
+    if not isinstance(value, Blob):
+        raise TypeError(f"form value must be a str or Blob, not {type(value).__name__}")
+    if isinstance(value, File) and filename is None:
+        return value
+    name = filename if filename is not None else value.name or "blob"
+    return File([value], name, type=value.type)
+
+
+class FormData:
+    """Ordered (name, value) entries of a form; a value is a ``str`` or a ``File``.
+
+    Iterating yields names (with repeats), like ``keys()``; ``items()`` yields pairs.
+    """
+
+    def __init__(self, init: FormDataInit | None = None) -> None:
+        self._entries: list[tuple[str, FormDataEntryValue]] = []
+        if init is None:
+            return
+        pairs = init.items() if isinstance(init, Mapping) else init
+        for name, value in pairs:
+            self.append(name, value)
+
+    def append(self, name: str, value: str | Blob, filename: str | None = None) -> None:
+        self._entries.append((self._check_name(name), _entry_value(value, filename)))
+
+    def set(self, name: str, value: str | Blob, filename: str | None = None) -> None:
+        entry = (self._check_name(name), _entry_value(value, filename))
+        index = next((i for i, (n, _) in enumerate(self._entries) if n == name), None)
+        if index is None:
+            self._entries.append(entry)
+        else:
+            self._entries[index] = entry
+            self._entries[index + 1 :] = [e for e in self._entries[index + 1 :] if e[0] != name]
+
+    def get(self, name: str) -> FormDataEntryValue | None:
+        return next((v for n, v in self._entries if n == name), None)
+
+    def get_all(self, name: str) -> list[FormDataEntryValue]:
+        return [v for n, v in self._entries if n == name]
+
+    def has(self, name: str) -> bool:
+        return any(n == name for n, _ in self._entries)
+
+    def delete(self, name: str) -> None:
+        self._entries = [(n, v) for n, v in self._entries if n != name]
+
+    def items(self) -> Iterator[tuple[str, FormDataEntryValue]]:
+        return iter(list(self._entries))
+
+    def keys(self) -> Iterator[str]:
+        return (n for n, _ in self.items())
+
+    def values(self) -> Iterator[FormDataEntryValue]:
+        return (v for _, v in self.items())
+
+    def for_each(self, callback: Callable[[FormDataEntryValue, str, FormData], object]) -> None:
+        for name, value in self.items():
+            callback(value, name, self)
+
+    def __iter__(self) -> Iterator[str]:
+        return self.keys()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return any(n == name for n, _ in self._entries)
+
+    def __repr__(self) -> str:
+        return f"FormData({self._entries!r})"
+
+    @staticmethod
+    def _check_name(name: object) -> str:
+        if not isinstance(name, str):
+            raise TypeError(f"form field name must be a str, not {type(name).__name__}")
+        return name
+
+    def _encode(self) -> tuple[bytes, str]:
+        """The multipart/form-data body (HTML's encoding) and its Content-Type."""
+        boundary = f"----convexhttpFormBoundary{secrets.token_hex(16)}".encode()
+        out = bytearray()
+        for name, value in self._entries:
+            name = _LONE_NEWLINE.sub("\r\n", name).translate(_DISPOSITION_ESCAPES)
+            out += b'--%s\r\nContent-Disposition: form-data; name="%s"' % (
+                boundary,
+                name.encode(),
+            )
+            if isinstance(value, File):
+                filename = value.name.translate(_DISPOSITION_ESCAPES).encode()
+                content_type = (value.type or "application/octet-stream").encode()
+                out += b'; filename="%s"\r\nContent-Type: %s\r\n\r\n' % (filename, content_type)
+                out += value.bytes()
+            else:
+                out += b"\r\n\r\n" + _LONE_NEWLINE.sub("\r\n", value).encode()
+            out += b"\r\n"
+        out += b"--%s--\r\n" % boundary
+        return bytes(out), f"multipart/form-data; boundary={boundary.decode()}"
+
+    getAll = get_all
+    forEach = for_each
+    entries = items
+
+
+class _PairList(MultiDict[str, Any]):
+    """A MultiDict that also keeps its pairs in order (a MultiDict groups them by name)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, Any]] = ()) -> None:
+        self.pairs = list(pairs)
+        super().__init__(self.pairs)
+
+
+def form_type(content_type: str | None) -> tuple[str, dict[str, str]]:
+    """The form MIME type and its parameters; a ``TypeError`` if it is not a form type."""
+    mimetype, options = parse_options_header(content_type or "")
+    mimetype = mimetype.lower()
+    if mimetype not in FORM_TYPES:
+        raise TypeError(
+            f"form_data() needs a Content-Type of {' or '.join(FORM_TYPES)}, not {content_type!r}"
+        )
+    return mimetype, options
+
+
+def parse_form(stream: IO[bytes], mimetype: str, options: dict[str, str]) -> FormData:
+    """Parse a urlencoded or multipart body with werkzeug's form parser.
+
+    A body that does not parse is ``MalformedBody``. werkzeug hands back fields
+    and files apart, so fields come first, then files, each in body order.
+    """
+    parser = FormDataParser(cls=_PairList, silent=False)
+    try:
+        _, fields, files = parser.parse(stream, mimetype, None, options)
+    except ValueError as exc:
+        raise MalformedBody(f"malformed {mimetype} body: {exc}") from exc
+    form = FormData()
+    for name, text in cast(_PairList, fields).pairs:
+        form.append(name, text)
+    for name, upload in cast(_PairList, files).pairs:
+        with upload.stream:
+            data = upload.stream.read()
+        # Fetch's multipart parser types a part without Content-Type as text/plain.
+        content_type = upload.content_type or "text/plain"
+        form.append(name, File([data], upload.filename or "", type=content_type))
+    return form

@@ -1,0 +1,145 @@
+"""Headers: the Fetch API's case-insensitive header multimap."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TypeAlias
+
+HeadersInit: TypeAlias = "Headers | Mapping[str, str] | Iterable[tuple[str, str]]"
+
+# RFC 9110 token: header names, methods.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# What can never reach the wire: CR/LF/NUL (header injection) and non-Latin-1.
+_FORBIDDEN_IN_VALUE = re.compile(r"[\x00\r\n]|[^\x00-\xff]")
+_HTTP_WHITESPACE = "\t\n\r "
+
+
+def is_token(text: str) -> bool:
+    return _TOKEN.fullmatch(text) is not None
+
+
+def _normalize_name(name: object) -> str:
+    if not isinstance(name, str) or not is_token(name):
+        raise TypeError(f"invalid header name {name!r}: it must be an HTTP token")
+    return name.lower()
+
+
+def _normalize_value(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"header value must be a str, not {type(value).__name__}")
+    value = value.strip(_HTTP_WHITESPACE)
+    if _FORBIDDEN_IN_VALUE.search(value):
+        raise TypeError(
+            f"invalid header value {value!r}: CR, LF, NUL and characters above U+00FF "
+            "are not allowed"
+        )
+    return value
+
+
+class Headers:
+    """Case-insensitive multimap of HTTP headers, as the Fetch API's ``Headers``.
+
+    Iteration, ``keys()``, ``values()`` and ``items()`` follow fetch's "sort and
+    combine": lowercase names in sorted order, repeated values joined with ", ",
+    except Set-Cookie, whose values stay apart (one pair each). Iterators see
+    changes made while iterating, as fetch's do.
+    """
+
+    def __init__(self, init: HeadersInit | None = None) -> None:
+        self._entries: dict[str, list[str]] = {}
+        self._sorted: list[tuple[str, str]] | None = None
+        self._immutable = False
+        if init is None:
+            return
+        if isinstance(init, Headers):
+            self._entries = {name: list(values) for name, values in init._entries.items()}
+        elif isinstance(init, Mapping):
+            for name, value in init.items():
+                self.append(name, value)
+        elif isinstance(init, str | bytes) or not isinstance(init, Iterable):
+            raise TypeError(
+                "Headers() takes a mapping, an iterable of (name, value) pairs or Headers, "
+                f"not {type(init).__name__}"
+            )
+        else:
+            for pair in init:
+                if isinstance(pair, str | bytes) or not isinstance(pair, Iterable):
+                    raise TypeError(f"header pair must be (name, value), not {pair!r}")
+                items = tuple(pair)
+                if len(items) != 2:
+                    raise TypeError(f"header pair must have 2 items, not {len(items)}")
+                self.append(items[0], items[1])
+
+    def append(self, name: str, value: str) -> None:
+        key, value = _normalize_name(name), _normalize_value(value)
+        self._check_mutable()
+        self._entries.setdefault(key, []).append(value)
+        self._sorted = None
+
+    def set(self, name: str, value: str) -> None:
+        key, value = _normalize_name(name), _normalize_value(value)
+        self._check_mutable()
+        self._entries[key] = [value]
+        self._sorted = None
+
+    def delete(self, name: str) -> None:
+        key = _normalize_name(name)
+        self._check_mutable()
+        if self._entries.pop(key, None) is not None:
+            self._sorted = None
+
+    def get(self, name: str) -> str | None:
+        values = self._entries.get(_normalize_name(name))
+        return None if values is None else ", ".join(values)
+
+    def get_set_cookie(self) -> list[str]:
+        return list(self._entries.get("set-cookie", ()))
+
+    def has(self, name: str) -> bool:
+        return _normalize_name(name) in self._entries
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        index = 0
+        while index < len(pairs := self._sorted_pairs()):
+            yield pairs[index]
+            index += 1
+
+    def keys(self) -> Iterator[str]:
+        return (name for name, _ in self.items())
+
+    def values(self) -> Iterator[str]:
+        return (value for _, value in self.items())
+
+    def for_each(self, callback: Callable[[str, str, Headers], object]) -> None:
+        for name, value in self.items():
+            callback(value, name, self)
+
+    def __iter__(self) -> Iterator[str]:
+        return self.keys()
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._entries
+
+    def __repr__(self) -> str:
+        return f"Headers({list(self.items())!r})"
+
+    def _sorted_pairs(self) -> list[tuple[str, str]]:
+        if self._sorted is None:
+            pairs: list[tuple[str, str]] = []
+            for name in sorted(self._entries):
+                values = self._entries[name]
+                if name == "set-cookie":
+                    pairs.extend((name, value) for value in values)
+                else:
+                    pairs.append((name, ", ".join(values)))
+            self._sorted = pairs
+        return self._sorted
+
+    def _check_mutable(self) -> None:
+        if self._immutable:
+            raise TypeError("these headers are immutable (Response.error())")
+
+    getSetCookie = get_set_cookie
+    forEach = for_each
+    entries = items
