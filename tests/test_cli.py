@@ -1,0 +1,97 @@
+"""`convexhttp serve | routes` as a user runs them, with the quickstart example over real HTTP."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests import support
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[support.Server]:
+    log = tmp_path_factory.mktemp("quickstart") / "server.log"
+    server = support.convexhttp_serve("examples.quickstart.app:http", log, "--workers", "2")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_serve_prints_url_and_route_table(quickstart: support.Server) -> None:
+    out = quickstart.output()
+    assert f"serving examples.quickstart.app:http on {quickstart.url}/" in out
+    assert "GET     /product/:productId" in out
+
+
+@pytest.mark.parametrize(
+    ("path", "route", "params"),
+    [
+        ("/product/1", "/product/:productId", {"productId": "1"}),
+        ("/file/folder/sub", "/file/:path+", {"path": ["folder", "sub"]}),
+        ("/assets/folder/sub", "/assets/{:path}*", {"path": ["folder", "sub"]}),
+        ("/assets/", "/assets/{:path}*", {}),
+        ("/user/1", "/users?/:id", {"id": "1"}),
+        ("/users/2", "/users?/:id", {"id": "2"}),
+        ("/item/12", r"/item/:id(\d+)", {"id": "12"}),
+        ("/static:thing", r"/static\:thing", {}),
+    ],
+)
+def test_spec_examples_over_http(
+    quickstart: support.Server, path: str, route: str, params: dict[str, Any]
+) -> None:
+    r = requests.get(quickstart.url + path)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"route": route, "params": params}
+
+
+@pytest.mark.parametrize("path", ["/item/abc", "/product/", "/products/1", "/file/"])
+def test_spec_non_matches_are_404(quickstart: support.Server, path: str) -> None:
+    r = requests.get(quickstart.url + path)
+    assert r.status_code == 404
+    assert r.text == f"No HttpAction routed for {path}"
+
+
+def test_convex_examples_over_http(quickstart: support.Server) -> None:
+    r = requests.post(quickstart.url + "/send-message", json={"author": "ada", "body": "hi"})
+    assert r.json() == {"received": "Sent via HTTP action: hi", "author": "ada"}
+    assert requests.get(quickstart.url + "/send-message").status_code == 405
+    assert requests.get(quickstart.url + "/getOrPostMessage").text.endswith("(GET)")
+    assert requests.post(quickstart.url + "/getOrPostMessage").text.endswith("(POST)")
+    r = requests.get(quickstart.url + "/dynamicPathSegment/someFile?x=1")
+    assert r.text == f"you asked for {quickstart.url}/dynamicPathSegment/someFile?x=1"
+    assert requests.get(quickstart.url + "/dynamicPathSegment").status_code == 404
+    for method in ["GET", "POST", "PUT", "DELETE", "PATCH"]:
+        assert requests.request(method, quickstart.url + "/webhook").text == f"webhook got a {method}"
+
+
+def test_routes_command_prints_the_table_in_lookup_order() -> None:
+    out = subprocess.run(
+        [str(support.BIN / "convexhttp"), "routes", "examples.quickstart.app:http"],
+        cwd=support.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = out.splitlines()
+    assert lines[0].split() == ["Method", "Path", "Handler"]
+    rows = [line.split()[:2] for line in lines[2:]]
+    # static paths (even those registered later) before patterns
+    assert rows.index(["POST", "/send-message"]) < rows.index(["GET", "/product/:productId"])
+    assert rows[-1] == ["GET", "/dynamicPathSegment/*"]  # prefixes last
+
+
+def test_routes_command_explains_a_bad_target(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [str(support.BIN / "convexhttp"), "routes", "examples.quickstart.app:nope"],
+        cwd=support.ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "has no attribute 'nope'" in proc.stderr
