@@ -31,7 +31,9 @@ def load_router(spec: str) -> HttpRouter:
         try:
             obj = getattr(obj, part)
         except AttributeError:
-            raise ValueError(f"{spec!r}: module {module_name!r} has no attribute {attr!r}") from None
+            raise ValueError(
+                f"{spec!r}: module {module_name!r} has no attribute {attr!r}"
+            ) from None
     if not isinstance(obj, HttpRouter):
         raise ValueError(
             f"{spec!r} is a {type(obj).__name__}, not an HttpRouter: point at the object "

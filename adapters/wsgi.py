@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote_to_bytes
 
+from werkzeug.wsgi import get_input_stream
+
 from convexhttp.dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher, Reply
 from convexhttp.router import HttpRouter
 
@@ -29,6 +31,8 @@ def _raw_request_path(environ: WSGIEnvironment) -> str | None:
             return None
         slash = raw.find("/", scheme_end + 3)
         raw = raw[slash:] if slash >= 0 else "/"
+    if not raw.isascii():  # raw UTF-8 bytes sent unescaped arrive as latin-1 code points
+        raw = quote(raw.encode("latin-1", "replace"), safe=_PATH_SAFE + "%")
     return str(raw)
 
 
@@ -91,10 +95,10 @@ def environ_headers(environ: WSGIEnvironment) -> Iterator[tuple[str, str]]:
 
 
 def request_body(environ: WSGIEnvironment) -> Any:
-    """``wsgi.input`` when the request has a body, else None."""
+    """``wsgi.input``, bounded by Content-Length, when the request has a body, else None."""
     length = environ.get("CONTENT_LENGTH")
     if (length and length != "0") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-        return environ["wsgi.input"]
+        return get_input_stream(environ, safe_fallback=False)  # never read past Content-Length
     return None
 
 

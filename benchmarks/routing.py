@@ -53,7 +53,7 @@ def ours(routes: list[tuple[str, str]]) -> Callable[[str], object]:
 
     def lookup(path: str) -> object:
         found = match(normalize_path(path), "GET")
-        assert found.route is not None
+        assert found[0] is not None
         return found
 
     return lookup

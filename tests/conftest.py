@@ -28,11 +28,22 @@ def _start_wsgi(log: Path) -> tuple[support.Server, str]:
     return support.convexhttp_serve("tests.apps.behaviour:http", log), ""
 
 
-HOST_STARTERS = {"wsgi": _start_wsgi}
+def _start_flask(log: Path) -> tuple[support.Server, str]:
+    return support.gunicorn("tests.apps.flask_host:app", log), "/hooks"
+
+
+def _start_django(log: Path) -> tuple[support.Server, str]:
+    env = {"DJANGO_SETTINGS_MODULE": "tests.apps.django_host.settings"}
+    return support.gunicorn("tests.apps.django_host.wsgi:application", log, env=env), "/hooks"
+
+
+HOST_STARTERS = {"wsgi": _start_wsgi, "flask": _start_flask, "django": _start_django}
 
 
 @pytest.fixture(scope="session", params=sorted(HOST_STARTERS))
-def host(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
+def host(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Host]:
     name = request.param
     log = tmp_path_factory.mktemp(f"host-{name}") / "server.log"
     server, mount = HOST_STARTERS[name](log)

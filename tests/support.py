@@ -24,7 +24,9 @@ def free_port() -> int:
 class Server:
     """A server process listening on 127.0.0.1:<port>; its output is kept in a log file."""
 
-    def __init__(self, argv: Sequence[str], port: int, log: Path, env: dict[str, str] | None = None):
+    def __init__(
+        self, argv: Sequence[str], port: int, log: Path, env: dict[str, str] | None = None
+    ):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log

@@ -99,7 +99,9 @@ class TestRouting:
 
 class TestBodies:
     def test_post_text_body(self, host: Host) -> None:
-        r = requests.post(f"{host.base}/echo/x", data="hello", headers={"Content-Type": "text/plain"})
+        r = requests.post(
+            f"{host.base}/echo/x", data="hello", headers={"Content-Type": "text/plain"}
+        )
         assert r.json()["body"] == "hello"
         assert r.json()["content_type"] == "text/plain"
 
@@ -131,7 +133,9 @@ class TestBodies:
         assert status == 413
 
     def test_malformed_json_is_400(self, host: Host) -> None:
-        r = requests.post(f"{host.base}/bad-json", data="{nope", headers={"Content-Type": "application/json"})
+        r = requests.post(
+            f"{host.base}/bad-json", data="{nope", headers={"Content-Type": "application/json"}
+        )
         assert r.status_code == 400
 
     def test_async_handler(self, host: Host) -> None:
@@ -193,11 +197,11 @@ class TestErrors:
         time.sleep(0.2)
         lines = [line for line in host.server.output().splitlines() if "/echo/logme" in line]
         assert len(lines) == 1, lines
-        assert re.search(r"\[[0-9a-f]{16}\] GET \S*/echo/logme /echo/:name 200 \d+\.\d+ms", lines[0])
+        assert re.search(
+            r"\[[0-9a-f]{16}\] GET \S*/echo/logme /echo/:name 200 \d+\.\d+ms", lines[0]
+        )
 
     def test_worker_survives_bad_requests(self, host: Host) -> None:
         for _ in range(3):
             requests.get(f"{host.base}/boom")
         assert requests.get(f"{host.base}/echo/alive").json()["params"] == {"name": "alive"}
-
-

@@ -67,7 +67,9 @@ def test_convex_examples_over_http(quickstart: support.Server) -> None:
     assert r.text == f"you asked for {quickstart.url}/dynamicPathSegment/someFile?x=1"
     assert requests.get(quickstart.url + "/dynamicPathSegment").status_code == 404
     for method in ["GET", "POST", "PUT", "DELETE", "PATCH"]:
-        assert requests.request(method, quickstart.url + "/webhook").text == f"webhook got a {method}"
+        assert (
+            requests.request(method, quickstart.url + "/webhook").text == f"webhook got a {method}"
+        )
 
 
 def test_routes_command_prints_the_table_in_lookup_order() -> None:

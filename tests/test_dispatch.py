@@ -15,12 +15,23 @@ from convexhttp import AsyncRequest, Dispatcher, Request, Response, http_router
 from convexhttp.dispatch import Reply
 
 
-def serve(d: Dispatcher, method: str, path: str, body: bytes | None = None,
-          headers: list[tuple[str, str]] | None = None) -> tuple[Reply, bytes]:
+def serve(
+    d: Dispatcher,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: list[tuple[str, str]] | None = None,
+) -> tuple[Reply, bytes]:
     hdrs = list(headers or [])
     if body is not None:
         hdrs.append(("content-length", str(len(body))))
-    reply = d.handle(f"http://test{path}", method, hdrs, io.BytesIO(body) if body is not None else None, path.split("?")[0])
+    reply = d.handle(
+        f"http://test{path}",
+        method,
+        hdrs,
+        io.BytesIO(body) if body is not None else None,
+        path.split("?")[0],
+    )
     data = b"".join(reply.body)
     reply.close()
     return reply, data
@@ -53,7 +64,9 @@ def test_content_length_added_and_kept_for_head() -> None:
 def test_status_text_empty_becomes_standard_reason() -> None:
     http = http_router()
     http.route(path="/a", handler=lambda ctx, req: Response(None, {"status": 404}))
-    http.route(path="/b", handler=lambda ctx, req: Response(None, {"status": 200, "statusText": "Fine"}))
+    http.route(
+        path="/b", handler=lambda ctx, req: Response(None, {"status": 200, "statusText": "Fine"})
+    )
     assert serve(Dispatcher(http), "GET", "/a")[0].reason == "Not Found"
     assert serve(Dispatcher(http), "GET", "/b")[0].reason == "Fine"
 
@@ -83,7 +96,7 @@ def test_async_handlers_reuse_one_loop_per_thread() -> None:
     http.route(path="/a", method="POST", handler=h)
     d = Dispatcher(http)
     for _ in range(3):
-        reply, body = serve(d, "POST", "/a", b'{"x": 1}')
+        _reply, body = serve(d, "POST", "/a", b'{"x": 1}')
         assert json.loads(body) == {"x": 1}
     assert len(set(loops)) == 1
 
@@ -110,7 +123,9 @@ def test_body_read_without_content_length_is_capped() -> None:
     http = http_router()
     http.route(path="/in", method="POST", handler=lambda ctx, req: Response(req.array_buffer()))
     d = Dispatcher(http, max_request_body=10)
-    reply = d.handle("http://t/in", "POST", [("transfer-encoding", "chunked")], io.BytesIO(b"x" * 11), "/in")
+    reply = d.handle(
+        "http://t/in", "POST", [("transfer-encoding", "chunked")], io.BytesIO(b"x" * 11), "/in"
+    )
     assert reply.status == 413
 
 

@@ -30,7 +30,9 @@ def post_message(ctx: ActionCtx, request: Request) -> Response:
     data = request.json()
     if not isinstance(data, dict) or "author" not in data or "body" not in data:
         return Response.json({"error": "expected {author, body}"}, status=400)
-    return Response.json({"received": f"Sent via HTTP action: {data['body']}", "author": data["author"]})
+    return Response.json(
+        {"received": f"Sent via HTTP action: {data['body']}", "author": data["author"]}
+    )
 
 
 @http_action

@@ -16,8 +16,8 @@ from .fetch import (
 from .paths import PathSyntaxError
 from .router import HttpRouter, http_router
 
-httpRouter = http_router  # noqa: N816 - Convex's spelling
-httpAction = http_action  # noqa: N816 - Convex's spelling
+httpRouter = http_router
+httpAction = http_action
 
 __all__ = [
     "DEFAULT_MAX_BODY_SIZE",

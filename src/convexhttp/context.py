@@ -37,9 +37,9 @@ class ActionCtx:
     def run_action(self, ref: Any, args: dict[str, Any] | None = None) -> Any:
         _not_yet("run_action")
 
-    runQuery = run_query  # noqa: N815 - Convex's spelling
-    runMutation = run_mutation  # noqa: N815
-    runAction = run_action  # noqa: N815
+    runQuery = run_query
+    runMutation = run_mutation
+    runAction = run_action
 
     def __repr__(self) -> str:
         return f"ActionCtx(request_id={self.request_id!r})"

@@ -175,7 +175,7 @@ class Dispatcher:
         path: str,
     ) -> tuple[Reply, str]:
         try:
-            found = self.router.match(normalize_path(path), method)
+            route, params, allowed = self.router.match(normalize_path(path), method)
         except ParamDecodeError as exc:
             logger.warning("[%s] 400: %s", rid, exc)
             return _text_reply(400, f"Bad Request: {exc}"), "-"
@@ -183,11 +183,10 @@ class Dispatcher:
             logger.error("[%s] 500: %s", rid, exc)
             return _json_reply(500, {"code": f"[Request ID: {rid}] Server Error"}), "-"
 
-        route = found.route
         if route is None:
-            if not found.allowed:
+            if not allowed:
                 return _text_reply(404, f"No HttpAction routed for {_pathname(url)}"), "-"
-            allow = ("Allow", _allow_header(found.allowed))
+            allow = ("Allow", _allow_header(allowed))
             if method == "OPTIONS":
                 return Reply(204, _reason(204), [allow], iter(())), "-"
             return _text_reply(405, "Method Not Allowed", (allow,)), "-"
@@ -214,7 +213,7 @@ class Dispatcher:
                 )
                 return _text_reply(413, "Payload Too Large"), route.path
 
-        request.path_params = found.params
+        request.path_params = params or {}  # a fresh dict: the empty one is shared
         request.route = route.path
         return self._run(rid, route, request, method), route.path
 
@@ -312,5 +311,3 @@ class StreamAborted(Exception):
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
-
-

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
@@ -567,6 +567,24 @@ class CompiledPath:
         if self._fast and "%" not in path:
             return m.groupdict()
         return self._decoded(m.groups())
+
+    def matcher(self) -> Callable[[str], Params | None]:
+        """:meth:`match` as a closure specialised for this pattern (the router's hot path)."""
+        plain = self._plain
+        if plain is None or not self._fast:
+            return self.match
+        fullmatch = plain.fullmatch
+        decoded = self._decoded
+
+        def match(path: str) -> Params | None:
+            m = fullmatch(path)
+            if m is None:
+                return None
+            if "%" not in path:
+                return m.groupdict()
+            return decoded(m.groups())
+
+        return match
 
     def _match_guarded(self, path: str) -> regex.Match[str] | None:
         assert self._guarded is not None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .paths import CompiledPath, Params, compile_path, compile_prefix, normalize_path
+from .paths import Params, compile_path, compile_prefix, normalize_path
 
 __all__ = ["ROUTABLE_METHODS", "HttpRouter", "Lookup", "Route", "http_router"]
 
@@ -33,17 +33,15 @@ class _Entry:
 
     shown: str
     order: int
-    compiled: CompiledPath | None = None  # None for static paths and prefixes
+    match: Callable[[str], Params | None] | None = None  # CompiledPath.match, for patterns
     methods: dict[str, Route] = field(default_factory=dict)
+    hits: dict[str, Lookup] = field(default_factory=dict)  # ready answers for param-less routes
 
 
-@dataclass(slots=True)
-class Lookup:
-    """The outcome of a lookup: a route, or the methods the path does allow."""
-
-    route: Route | None
-    params: Params
-    allowed: frozenset[str]  # the methods routed for this path (empty: no route at all)
+#: The outcome of a lookup: ``(route, params, allowed)``; when ``route`` is None,
+#: ``allowed`` holds the methods routed for the path (empty: no route at all).
+#: A plain tuple: it is built on every request.
+Lookup = tuple[Route | None, Params, frozenset[str]]
 
 
 class _TrieNode:
@@ -99,7 +97,8 @@ class HttpRouter:
         self._patterns: dict[str, _Entry] = {}  # CompiledPath.key -> entry
         self._prefixes: dict[str, _Entry] = {}  # normalised prefix -> entry
         self._trie = _TrieNode()
-        self._max_prefix_segments = 0
+        self._trie_depth = -1  # deepest literal-segment chain of any pattern; -1: no patterns
+        self._max_prefix_length = 0
         self._count = 0
 
     # -- registration --------------------------------------------------------
@@ -111,7 +110,7 @@ class HttpRouter:
         path_prefix: str | None = None,
         method: str | Sequence[str] = "GET",
         handler: Handler,
-        pathPrefix: str | None = None,  # noqa: N803 - Convex's spelling
+        pathPrefix: str | None = None,
     ) -> None:
         """Register ``handler`` for ``path`` or ``path_prefix`` and ``method``."""
         if pathPrefix is not None:
@@ -124,9 +123,7 @@ class HttpRouter:
                 "give exactly one of path or path_prefix"
             )
         if not callable(handler):
-            raise ValueError(
-                f"route {path or path_prefix!r}: handler {handler!r} is not callable"
-            )
+            raise ValueError(f"route {path or path_prefix!r}: handler {handler!r} is not callable")
         if path is not None:
             self._add_path(path, method, handler)
         else:
@@ -148,7 +145,8 @@ class HttpRouter:
             slot = compiled.key
         new = entry is None
         if entry is None:
-            entry = _Entry(path, self._count, None if compiled.static is not None else compiled)
+            match = None if compiled.static is not None else compiled.matcher()
+            entry = _Entry(path, self._count, match)
         self._register(entry, path, methods, handler)
         if new:
             self._count += 1
@@ -171,7 +169,7 @@ class HttpRouter:
             self._prefixes[normalized] = entry
             # Longest first; equal lengths cannot overlap, so their order is moot.
             self._prefixes = dict(sorted(self._prefixes.items(), key=lambda kv: -len(kv[0])))
-            self._max_prefix_segments = max(self._max_prefix_segments, normalized.count("/"))
+            self._max_prefix_length = max(self._max_prefix_length, len(normalized))
 
     @staticmethod
     def _register(entry: _Entry, shown: str, methods: list[str], handler: Handler) -> None:
@@ -184,13 +182,16 @@ class HttpRouter:
                 )
         is_async = _is_coroutine_function(handler)
         for m in methods:
-            entry.methods[m] = Route(shown, m, handler, is_async)
+            route = entry.methods[m] = Route(shown, m, handler, is_async)
+            if entry.match is None:
+                entry.hits[m] = (route, _NO_PARAMS, _EMPTY)
 
     def _index_pattern(self, entry: _Entry, segments: tuple[str, ...]) -> None:
         node = self._trie
         for seg in segments:
             node = node.children.setdefault(seg, _TrieNode())
         node.own.append(entry)
+        self._trie_depth = max(self._trie_depth, len(segments))
         self._rebuild_candidates(self._trie, ())
 
     def _rebuild_candidates(self, node: _TrieNode, inherited: tuple[_Entry, ...]) -> None:
@@ -212,7 +213,7 @@ class HttpRouter:
                 out.extend((r.path, r.method, r.handler) for r in entry.methods.values())
         return out
 
-    getRoutes = routes  # noqa: N815 - Convex's spelling
+    getRoutes = routes
 
     def lookup(self, path: str, method: str) -> tuple[Handler, str, str, Params] | None:
         """``(handler, method, routed_path, params)`` for a request, or None.
@@ -220,70 +221,61 @@ class HttpRouter:
         ``path`` is the raw request path (percent-encoded, no query); HEAD is
         looked up as GET.
         """
-        found = self.match(normalize_path(path), method)
-        if found.route is None:
+        r, params, _ = self.match(normalize_path(path), method)
+        if r is None:
             return None
-        r = found.route
-        return r.handler, r.method, r.path, found.params
+        return r.handler, r.method, r.path, dict(params)
 
     # -- the hot path --------------------------------------------------------
 
     def match(self, path: str, method: str) -> Lookup:
         """Find the route for a normalised ``path`` and an upper-case ``method``.
 
-        Raises ``ParamDecodeError`` for an invalid escape in a param value.
+        Raises ``ParamDecodeError`` for an invalid escape in a param value, and
+        ``PatternTimeout`` when a custom pattern runs too long.
         """
         if method == "HEAD":
             method = "GET"
         allowed: set[str] | None = None
         entry = self._static.get(path)
         if entry is not None:
-            route = entry.methods.get(method)
-            if route is not None:
-                return Lookup(route, _NO_PARAMS, _EMPTY)
+            hit = entry.hits.get(method)
+            if hit is not None:
+                return hit
             allowed = set(entry.methods)
 
-        if self._patterns:
+        if self._trie_depth >= 0:
             node = self._trie
-            children = node.children
-            if children:
-                for seg in path.split("/")[1:]:
-                    child = children.get(seg)
-                    if child is None:
-                        break
-                    node = child
-                    children = node.children
-                    if not children:
-                        break
+            segments = path.split("/", self._trie_depth + 1)
+            for i in range(1, len(segments)):
+                child = node.children.get(segments[i])
+                if child is None:
+                    break
+                node = child
             for candidate in node.candidates:
-                assert candidate.compiled is not None
-                params = candidate.compiled.match(path)
-                if params is None:
-                    continue
-                route = candidate.methods.get(method)
-                if route is not None:
-                    return Lookup(route, params, _EMPTY)
-                allowed = set(candidate.methods) if allowed is None else allowed | set(
-                    candidate.methods
-                )
+                params = candidate.match(path)  # type: ignore[misc]  # set for patterns
+                if params is not None:
+                    route = candidate.methods.get(method)
+                    if route is not None:
+                        return route, params, _EMPTY
+                    allowed = allowed or set()
+                    allowed.update(candidate.methods)
 
         if self._prefixes:
-            for prefix in self._candidate_prefixes(path):
-                entry = self._prefixes.get(prefix)
-                if entry is None:
-                    continue
-                route = entry.methods.get(method)
-                if route is not None:
-                    return Lookup(route, _NO_PARAMS, _EMPTY)
-                allowed = set(entry.methods) if allowed is None else allowed | set(entry.methods)
+            prefixes = self._prefixes
+            # Only slashes within the longest prefix's length can end a prefix.
+            end = path.rfind("/", 0, self._max_prefix_length)
+            while end >= 0:
+                entry = prefixes.get(path[: end + 1])
+                if entry is not None:
+                    hit = entry.hits.get(method)
+                    if hit is not None:
+                        return hit
+                    allowed = allowed or set()
+                    allowed.update(entry.methods)
+                end = path.rfind("/", 0, end)
 
-        return Lookup(None, _NO_PARAMS, frozenset(allowed) if allowed else _EMPTY)
-
-    def _candidate_prefixes(self, path: str) -> Iterable[str]:
-        """The prefixes of ``path`` that end in '/', longest first (no deeper than any route's)."""
-        parts = path.split("/")
-        for depth in range(min(len(parts) - 1, self._max_prefix_segments), 0, -1):
-            yield "/".join(parts[:depth]) + "/"
+        return None, _NO_PARAMS, frozenset(allowed) if allowed else _EMPTY
 
 
 def http_router() -> HttpRouter:
