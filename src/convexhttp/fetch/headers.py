@@ -19,10 +19,22 @@ def is_token(text: str) -> bool:
     return _TOKEN.fullmatch(text) is not None
 
 
+# Names already validated, to their lowercase form: every request repeats the same few.
+_VALID_NAMES: dict[str, str] = {}
+_VALID_NAMES_MAX = 1024
+
+
 def _normalize_name(name: object) -> str:
+    if type(name) is str:
+        known = _VALID_NAMES.get(name)
+        if known is not None:
+            return known
     if not isinstance(name, str) or not is_token(name):
         raise TypeError(f"invalid header name {name!r}: it must be an HTTP token")
-    return name.lower()
+    lowered = name.lower()
+    if len(_VALID_NAMES) < _VALID_NAMES_MAX:
+        _VALID_NAMES[name] = lowered
+    return lowered
 
 
 def _normalize_value(value: object) -> str:
