@@ -1,0 +1,146 @@
+"""Django: ``path("hooks/", include(urls(http)))`` in a ``urls.py``.
+
+``urls(http)`` is one catch-all pattern, so everything below the include
+reaches the router (and ``APPEND_SLASH`` never redirects it: the path always
+resolves). ``view(http)`` is the same view for wiring by hand. The view is
+CSRF-exempt (webhooks carry no token) and reads the body from the WSGI input
+stream, so ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not cap the router's own limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.urls import URLPattern, re_path
+from django.views.decorators.csrf import csrf_exempt
+
+from convexhttp.dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher, Reply
+from convexhttp.router import HttpRouter
+
+from .wsgi import environ_headers, environ_url, request_body, routed_path
+
+__all__ = ["urls", "view"]
+
+View = Callable[..., HttpResponseBase]
+
+
+def _wsgi_str(text: str) -> str:
+    # Django replaced PATH_INFO and SCRIPT_NAME with decoded text; routed_path wants WSGI's form.
+    return text.encode().decode("latin-1")
+
+
+class _SetCookies:
+    """Emits each Set-Cookie line of the reply as is (Django's header dict keeps one per name)."""
+
+    set_cookies: Sequence[str] = ()
+
+    def items(self) -> Iterable[tuple[str, str]]:
+        items: Iterable[tuple[str, str]] = super().items()  # type: ignore[misc]
+        if self.set_cookies:
+            return [*items, *(("Set-Cookie", value) for value in self.set_cookies)]
+        return items
+
+
+class _Reply(_SetCookies, HttpResponse):  # type: ignore[misc]  # Django ships no type hints
+    pass
+
+
+class _StreamingReply(_SetCookies, StreamingHttpResponse):  # type: ignore[misc]
+    pass
+
+
+def _response(reply: Reply) -> HttpResponseBase:
+    headers: dict[str, str] = {}  # names are unique here but for Set-Cookie
+    set_cookies: list[str] = []
+    for name, value in reply.headers:
+        if name.lower() == "set-cookie":
+            set_cookies.append(value)
+        else:
+            headers[name] = value
+    response: _Reply | _StreamingReply
+    if "Content-Length" in headers or "content-length" in headers:
+        # A body of known size: a plain HttpResponse, as Django's middleware expects.
+        response = _Reply(
+            b"".join(reply.body), status=reply.status, reason=reply.reason, headers=headers
+        )
+    else:
+        response = _StreamingReply(
+            reply.body, status=reply.status, reason=reply.reason, headers=headers
+        )
+    if "Content-Type" not in headers and "content-type" not in headers:
+        del response.headers["Content-Type"]  # Django's text/html default is not ours to add
+    response.set_cookies = set_cookies
+    return response
+
+
+def _url(request: HttpRequest, full_path: str) -> str:
+    if (
+        settings.USE_X_FORWARDED_HOST
+        or settings.USE_X_FORWARDED_PORT
+        or settings.SECURE_PROXY_SSL_HEADER
+    ):
+        # Behind a proxy Django was told about: its scheme and host, as build_absolute_uri has them.
+        query = request.META.get("QUERY_STRING")
+        url = f"{request.scheme}://{request.get_host()}{full_path}"
+        return f"{url}?{query}" if query else url
+    return environ_url(request.META, full_path)  # what Django would say, without its overhead
+
+
+def view(
+    http: HttpRouter,
+    *,
+    debug: bool = False,
+    max_request_body: int = DEFAULT_MAX_BODY_SIZE,
+    max_response_body: int = DEFAULT_MAX_BODY_SIZE,
+) -> View:
+    """A Django view serving ``http``.
+
+    The router sees the ``path`` the URL pattern captured (as ``/<path>``), or
+    the whole path when the pattern captures none: ``re_path(r"^hooks/(?P<path>.*)$",
+    view(http))`` mounts it at ``/hooks``, ``path("stripe", view(http))`` serves
+    the router's ``/stripe`` route.
+    """
+    dispatcher = Dispatcher(
+        http, debug=debug, max_request_body=max_request_body, max_response_body=max_response_body
+    )
+
+    def convexhttp_view(
+        request: HttpRequest, path: str | None = None, **other_captures: Any
+    ) -> HttpResponseBase:
+        meta = request.META
+        path_info: str = request.path_info
+        mount = path_info[: len(path_info) - len(path)] if path is not None else ""
+        environ = {
+            "SCRIPT_NAME": _wsgi_str(meta.get("SCRIPT_NAME", "")),
+            "PATH_INFO": _wsgi_str(path_info),
+            "RAW_URI": meta.get("RAW_URI") or meta.get("REQUEST_URI"),
+        }
+        full_path, routed = routed_path(environ, _wsgi_str(mount))
+        reply = dispatcher.handle(
+            _url(request, full_path),
+            meta["REQUEST_METHOD"],
+            environ_headers(meta),
+            request_body(meta),
+            routed,
+        )
+        return _response(reply)
+
+    exempt: View = csrf_exempt(convexhttp_view)  # webhooks carry no CSRF token
+    return exempt
+
+
+def urls(
+    http: HttpRouter,
+    *,
+    debug: bool = False,
+    max_request_body: int = DEFAULT_MAX_BODY_SIZE,
+    max_response_body: int = DEFAULT_MAX_BODY_SIZE,
+) -> list[URLPattern]:
+    """URL patterns for ``include()``: every path below the include, every method."""
+    serve = view(
+        http, debug=debug, max_request_body=max_request_body, max_response_body=max_response_body
+    )
+    return [re_path(r"^(?P<path>(?s:.*))$", serve, name="convexhttp")]  # (?s): %0A is ours too

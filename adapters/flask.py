@@ -1,0 +1,99 @@
+"""Flask: ``app.register_blueprint(blueprint(http, url_prefix="/hooks"))``.
+
+The blueprint owns every path and method under its prefix and hands each
+request to the core dispatch. Handlers run inside Flask's app and request
+contexts (``current_app``, ``g``), and the app's hooks apply to them as to any
+view; the router still sees the raw path, so ``%2F`` survives.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from flask import Blueprint, Response, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import PathConverter, Rule
+
+from convexhttp.dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher
+from convexhttp.router import HttpRouter
+
+from .wsgi import environ_headers, environ_url, request_body, routed_path
+
+__all__ = ["blueprint"]
+
+_CONVERTER = "convexhttp_below"
+
+
+class _BelowConverter(PathConverter):
+    """Everything below the prefix: empty, ``//`` and newlines included, so the router decides."""
+
+    regex = "(?s:.*)"
+    part_isolating = False
+
+
+class _ReplyResponse(Response):
+    # The reply's headers are final: no Content-Type of Flask's own when it has none.
+    default_mimetype = None
+
+
+def blueprint(
+    http: HttpRouter,
+    *,
+    url_prefix: str | None = None,
+    name: str = "convexhttp",
+    debug: bool = False,
+    max_request_body: int = DEFAULT_MAX_BODY_SIZE,
+    max_response_body: int = DEFAULT_MAX_BODY_SIZE,
+) -> Blueprint:
+    """A Flask blueprint serving ``http`` under ``url_prefix`` (the app's root when None).
+
+    The router sees paths relative to where the blueprint ends up mounted,
+    including a ``url_prefix`` given to ``app.register_blueprint``.
+    """
+    dispatcher = Dispatcher(
+        http, debug=debug, max_request_body=max_request_body, max_response_body=max_response_body
+    )
+
+    def dispatch(mount: str | None, below: str, **prefix_args: object) -> Response:
+        req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+        environ = req.environ
+        if mount is None:  # a url_prefix with converters: what the rule consumed before ``below``
+            mount = req.path[: len(req.path) - len(below)].encode().decode("latin-1")
+        full_path, path = routed_path(environ, mount)
+        reply = dispatcher.handle(
+            environ_url(environ, full_path),
+            environ["REQUEST_METHOD"],
+            environ_headers(environ),
+            request_body(environ),
+            path,
+        )
+        return _ReplyResponse(
+            reply.body,
+            f"{reply.status} {reply.reason}",
+            reply.headers,
+            direct_passthrough=True,
+        )
+
+    def register(state: BlueprintSetupState) -> None:
+        state.app.url_map.converters.setdefault(_CONVERTER, _BelowConverter)
+        endpoint = f"{state.name_prefix}.{state.name}.dispatch".lstrip(".")
+        prefix = (state.url_prefix or "").rstrip("/")
+        # routed_path wants the consumed prefix in WSGI (latin-1) form.
+        mount = None if "<" in prefix else prefix.encode().decode("latin-1")
+        # Not state.add_url_rule: Flask insists on a method list, and the router
+        # answers every method itself (405 with its Allow, OPTIONS, HEAD).
+        state.app.url_map.add(
+            Rule(
+                f"{prefix}/<{_CONVERTER}:below>",
+                endpoint=endpoint,
+                methods=None,
+                subdomain=state.subdomain,
+                strict_slashes=False,  # /echo/x/ is the router's to refuse, not werkzeug's to redirect
+                merge_slashes=False,
+            )
+        )
+        state.app.view_functions[endpoint] = partial(dispatch, mount)
+
+    bp = Blueprint(name, __name__, url_prefix=url_prefix)
+    bp.record(register)
+    return bp

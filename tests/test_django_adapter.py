@@ -1,0 +1,103 @@
+"""The Django adapter as Django users see it (the wire behaviour is in test_behaviour.py)."""
+
+from __future__ import annotations
+
+import django
+import pytest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.test import Client
+from django.urls import include, path, re_path
+
+from convexhttp import ActionCtx, Request, Response, http_router
+from convexhttp.adapters.django import urls, view
+
+http = http_router()
+
+
+def echo(ctx: ActionCtx, request: Request) -> Response:
+    return Response.json(
+        {"url": request.url, "params": request.path_params, "size": len(request.array_buffer())}
+    )
+
+
+def untyped(ctx: ActionCtx, request: Request) -> Response:
+    return Response(b"raw bytes")
+
+
+http.route(path="/echo/:name", method=["GET", "POST"], handler=echo)
+http.route(path="/untyped", handler=untyped)
+http.route(path="/whole/path/:name", handler=echo)
+
+
+def native(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("native")
+
+
+urlpatterns = [
+    path("native/", native),
+    path("hooks/", include(urls(http))),
+    re_path(r"^by-hand/(?P<path>.*)$", view(http)),
+    path("whole/path/<str:name>", view(http)),
+]
+
+if not settings.configured:
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="tests",
+        ALLOWED_HOSTS=["testserver"],
+        ROOT_URLCONF=__name__,
+        APPEND_SLASH=True,
+        MIDDLEWARE=[
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+        ],
+    )
+    django.setup()
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(enforce_csrf_checks=True)
+
+
+def test_post_needs_no_csrf_token(client: Client) -> None:
+    r = client.post("/hooks/echo/x", b"data", content_type="application/octet-stream")
+    assert r.status_code == 200
+    assert r.json() == {"url": "http://testserver/hooks/echo/x", "params": {"name": "x"}, "size": 4}
+
+
+def test_body_is_not_capped_by_data_upload_max_memory_size(client: Client) -> None:
+    size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
+    r = client.post("/hooks/echo/x", b"z" * size, content_type="application/x-www-form-urlencoded")
+    assert r.json()["size"] == size
+
+
+@pytest.mark.parametrize("url", ["/hooks/nope", "/hooks/echo/x/"])
+def test_append_slash_does_not_redirect_our_paths(client: Client, url: str) -> None:
+    r = client.get(url)
+    assert (r.status_code, r.content) == (404, f"No HttpAction routed for {url}".encode())
+
+
+def test_django_routes_keep_working(client: Client) -> None:
+    assert client.get("/native/").content == b"native"
+    assert client.get("/native").status_code == 301  # APPEND_SLASH still serves Django's own URLs
+
+
+def test_no_html_content_type_of_djangos(client: Client) -> None:
+    r = client.get("/hooks/untyped")
+    assert "Content-Type" not in r.headers
+    assert r.headers["Content-Length"] == "9"
+    assert client.options("/hooks/echo/x").headers["Allow"] == "GET, HEAD, POST, OPTIONS"
+
+
+def test_view_by_hand_mounts_at_what_precedes_the_captured_path(client: Client) -> None:
+    r = client.get("/by-hand/echo/a%2Fb", RAW_URI="/by-hand/echo/a%2Fb")  # as gunicorn sets it
+    assert r.json()["params"] == {"name": "a/b"}
+    r = client.get("/whole/path/ada")  # nothing captured as "path": the router sees it all
+    assert r.json()["params"] == {"name": "ada"}
+
+
+def test_script_name_is_part_of_the_url(client: Client) -> None:
+    r = client.get("/hooks/echo/x", SCRIPT_NAME="/app")
+    assert r.json()["url"] == "http://testserver/app/hooks/echo/x"
