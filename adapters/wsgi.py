@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote_to_bytes
 
@@ -83,15 +83,32 @@ def environ_url(environ: WSGIEnvironment, full_path: str) -> str:
     return f"{scheme}://{host}{full_path}?{query}" if query else f"{scheme}://{host}{full_path}"
 
 
-def environ_headers(environ: WSGIEnvironment) -> Iterator[tuple[str, str]]:
-    """The request headers as ``(name, value)`` pairs."""
-    for key, value in environ.items():
+# environ key -> header name ("" for keys that are not headers): the same few every request.
+_HEADER_NAMES: dict[str, str] = {"HTTP_CONTENT_TYPE": "", "HTTP_CONTENT_LENGTH": ""}
+
+
+def _header_name(key: str) -> str:
+    name = _HEADER_NAMES.get(key)
+    if name is None:
         if key.startswith("HTTP_"):
-            if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                continue
-            yield key[5:].replace("_", "-").lower(), value
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            yield key.replace("_", "-").lower(), value
+            name = key[5:].replace("_", "-").lower()
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = key.replace("_", "-").lower()
+        else:
+            name = ""
+        if len(_HEADER_NAMES) < 1024:
+            _HEADER_NAMES[key] = name
+    return name
+
+
+def environ_headers(environ: WSGIEnvironment) -> list[tuple[str, str]]:
+    """The request headers as ``(name, value)`` pairs."""
+    return [
+        (name, value)
+        for key, value in environ.items()
+        # an empty HTTP_* header is a header; an empty CONTENT_TYPE/LENGTH is an absent one
+        if (name := _header_name(key)) and (value or key[0] == "H")
+    ]
 
 
 def request_body(environ: WSGIEnvironment) -> Any:

@@ -35,11 +35,11 @@ _NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
 _ALLOW_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+
+
 def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
+    return _REASONS.get(status, "Unknown")
 
 
 def _pathname(url: str) -> str:
@@ -154,15 +154,16 @@ class Dispatcher:
         except Exception:  # a bug of ours must still answer, never kill the worker
             logger.exception("[%s] internal error while dispatching %s %s", rid, method, path)
             reply = _json_reply(500, {"code": f"[Request ID: {rid}] Server Error"})
-        logger.info(
-            "[%s] %s %s %s %d %.2fms",
-            rid,
-            method,
-            _pathname(url),
-            routed,
-            reply.status,
-            (time.perf_counter() - start) * 1000,
-        )
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "[%s] %s %s %s %d %.2fms",
+                rid,
+                method,
+                _pathname(url),
+                routed,
+                reply.status,
+                (time.perf_counter() - start) * 1000,
+            )
         return reply
 
     def _serve(
@@ -192,7 +193,7 @@ class Dispatcher:
             return _text_reply(405, "Method Not Allowed", (allow,)), "-"
 
         try:
-            request_headers = Headers(headers)
+            request_headers = Headers._from_wire(headers)
             request = Request._from_server(
                 url, method, request_headers, body, max_body_size=self.max_request_body
             )
@@ -225,7 +226,7 @@ class Dispatcher:
                 result = _thread_loop.run(handler(ctx, request._as_async()))
             else:
                 result = handler(ctx, request)
-                if inspect.isawaitable(result):
+                if type(result) is not Response and inspect.isawaitable(result):
                     result = _thread_loop.run(_await(result))
         except BodyTooLarge as exc:
             logger.warning("[%s] 413: %s", rid, exc)
@@ -258,8 +259,9 @@ class Dispatcher:
 
     def _reply(self, rid: str, response: Response, method: str) -> Reply:
         status = response.status
-        headers = list(response.headers.items())
-        has_length = response.headers.has("content-length")
+        wire = response.headers
+        headers = list(wire._sorted_pairs())  # items() as a list, without the generator
+        has_length = "content-length" in wire._entries
         length = response._body_length()
         if length is not None and length > self.max_response_body:
             logger.error(
@@ -274,9 +276,10 @@ class Dispatcher:
             headers.append(("Content-Length", str(length)))
         reason = response.status_text or _reason(status)
         if method == "HEAD" or status in _NULL_BODY_STATUSES:
-            chunks = response._body_chunks()
-            chunks.close()
+            response._body_chunks().close()
             return Reply(status, reason, headers, iter(()))
+        if length is not None:  # in memory already, and checked against the limit above
+            return Reply(status, reason, headers, iter(list(response._body_chunks())))
         return Reply(status, reason, headers, self._capped(rid, response._body_chunks()))
 
     def _capped(self, rid: str, chunks: Iterator[bytes]) -> Iterator[bytes]:

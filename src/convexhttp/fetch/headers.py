@@ -83,6 +83,27 @@ class Headers:
                     raise TypeError(f"header pair must have 2 items, not {len(items)}")
                 self.append(items[0], items[1])
 
+    @classmethod
+    def _from_wire(cls, pairs: Iterable[tuple[str, str]]) -> Headers:
+        """Request headers a server already parsed and checked: lowercased, not re-validated.
+
+        Nothing here reaches the wire unchecked: copying one into a response
+        goes through ``append``/``set``, which validate.
+        """
+        headers = cls.__new__(cls)
+        entries: dict[str, list[str]] = {}
+        for name, value in pairs:
+            key = name.lower()
+            values = entries.get(key)
+            if values is None:
+                entries[key] = [value.strip(_HTTP_WHITESPACE)]
+            else:
+                values.append(value.strip(_HTTP_WHITESPACE))
+        headers._entries = entries
+        headers._sorted = None
+        headers._immutable = False
+        return headers
+
     def append(self, name: str, value: str) -> None:
         key, value = _normalize_name(name), _normalize_value(value)
         self._check_mutable()

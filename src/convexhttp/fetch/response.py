@@ -76,20 +76,29 @@ class Response(SyncBodyReaders):
         status_text: str | None = None,
         headers: HeadersInit | None = None,
     ) -> None:
-        options = dict(init or {})
-        if unknown := options.keys() - _INIT_KEYS:
-            raise TypeError(f"unsupported Response init keys {sorted(unknown)}")
-        status = options.get("status", 200) if status is None else status
+        if init:
+            if unknown := init.keys() - _INIT_KEYS:
+                raise TypeError(f"unsupported Response init keys {sorted(unknown)}")
+            if status is None:
+                status = init.get("status", 200)
+                if status is None:
+                    raise TypeError("status must be an int, not NoneType")
+            if status_text is None:
+                status_text = init.get("status_text", init.get("statusText", ""))
+            if headers is None:
+                headers = init.get("headers")
+        if status is None:
+            status = 200
         if status_text is None:
-            status_text = options.get("status_text", options.get("statusText", ""))
-        if headers is None:
-            headers = options.get("headers")
+            status_text = ""
 
-        if not isinstance(status, int) or isinstance(status, bool):
+        if type(status) is not int and (not isinstance(status, int) or isinstance(status, bool)):
             raise TypeError(f"status must be an int, not {type(status).__name__}")
         if not 200 <= status <= 599:
             raise ValueError(f"status {status} is outside 200-599")
-        if not isinstance(status_text, str) or not _REASON_PHRASE.fullmatch(status_text):
+        if status_text and (
+            not isinstance(status_text, str) or not _REASON_PHRASE.fullmatch(status_text)
+        ):
             raise TypeError(f"invalid status_text {status_text!r}")
         self._status = status
         self._status_text = status_text
