@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote_to_bytes
 
@@ -88,27 +88,40 @@ _HEADER_NAMES: dict[str, str] = {"HTTP_CONTENT_TYPE": "", "HTTP_CONTENT_LENGTH":
 
 
 def _header_name(key: str) -> str:
-    name = _HEADER_NAMES.get(key)
-    if name is None:
-        if key.startswith("HTTP_"):
-            name = key[5:].replace("_", "-").lower()
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            name = key.replace("_", "-").lower()
-        else:
-            name = ""
-        if len(_HEADER_NAMES) < 1024:
-            _HEADER_NAMES[key] = name
+    if key.startswith("HTTP_"):
+        name = key[5:].replace("_", "-").lower()
+    elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        name = key.replace("_", "-").lower()
+    else:
+        name = ""
+    if len(_HEADER_NAMES) < 1024:
+        _HEADER_NAMES[key] = name
     return name
 
 
-def environ_headers(environ: WSGIEnvironment) -> list[tuple[str, str]]:
-    """The request headers as ``(name, value)`` pairs."""
-    return [
-        (name, value)
-        for key, value in environ.items()
-        # an empty HTTP_* header is a header; an empty CONTENT_TYPE/LENGTH is an absent one
-        if (name := _header_name(key)) and (value or key[0] == "H")
-    ]
+class _EnvironHeaders(Iterable[tuple[str, str]]):
+    """The request headers of ``environ`` as ``(name, value)`` pairs, read when iterated."""
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: WSGIEnvironment) -> None:
+        self.environ = environ
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        names = _HEADER_NAMES
+        for key, value in self.environ.items():
+            name = names.get(key)
+            if name is None:
+                name = _header_name(key)
+            # an empty HTTP_* header is a header; an empty CONTENT_TYPE/LENGTH is an absent one
+            if name and (value or key[0] == "H"):
+                yield name, value
+
+
+def environ_headers(environ: WSGIEnvironment) -> Iterable[tuple[str, str]]:
+    """The request headers as ``(name, value)`` pairs, read only if the request's
+    headers are used."""
+    return _EnvironHeaders(environ)
 
 
 def request_body(environ: WSGIEnvironment) -> Any:

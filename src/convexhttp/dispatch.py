@@ -10,7 +10,7 @@ import asyncio
 import inspect
 import json
 import logging
-import os
+import random
 import threading
 import time
 import traceback
@@ -35,6 +35,7 @@ _NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
 _ALLOW_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
+_random_bits = random.getrandbits  # the module instance is reseeded in forked workers
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
@@ -56,7 +57,8 @@ def _pathname(url: str) -> str:
 
 
 def _new_request_id() -> str:
-    return os.urandom(8).hex()
+    # An id to find a request in the logs, not a secret: the fast PRNG will do.
+    return f"{_random_bits(64):016x}"
 
 
 class _ThreadLoop(threading.local):
@@ -81,7 +83,7 @@ class Reply:
     status: int
     reason: str
     headers: list[tuple[str, str]]
-    body: Iterator[bytes]
+    body: Iterable[bytes]  # a list when the body is in memory, else a generator with close()
 
     def close(self) -> None:
         close = getattr(self.body, "close", None)
@@ -96,13 +98,13 @@ def _text_reply(status: int, text: str, extra: Iterable[tuple[str, str]] = ()) -
         ("Content-Length", str(len(data))),
         *extra,
     ]
-    return Reply(status, _reason(status), headers, iter((data,)))
+    return Reply(status, _reason(status), headers, [data])
 
 
 def _json_reply(status: int, payload: dict[str, str]) -> Reply:
     data = json.dumps(payload).encode()
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    return Reply(status, _reason(status), headers, iter((data,)))
+    return Reply(status, _reason(status), headers, [data])
 
 
 def _allow_header(methods: frozenset[str]) -> str:
@@ -189,7 +191,7 @@ class Dispatcher:
                 return _text_reply(404, f"No HttpAction routed for {_pathname(url)}"), "-"
             allow = ("Allow", _allow_header(allowed))
             if method == "OPTIONS":
-                return Reply(204, _reason(204), [allow], iter(())), "-"
+                return Reply(204, _reason(204), [allow], []), "-"
             return _text_reply(405, "Method Not Allowed", (allow,)), "-"
 
         try:
@@ -201,7 +203,8 @@ class Dispatcher:
             logger.warning("[%s] 400: malformed request: %s", rid, exc)
             return _text_reply(400, "Bad Request: malformed request"), route.path
 
-        length = request_headers.get("content-length")
+        # Without a body there is nothing to cap (and the headers stay unparsed).
+        length = None if body is None else request_headers.get("content-length")
         if length is not None:
             if not length.isdigit():
                 return _text_reply(400, "Bad Request: invalid Content-Length"), route.path
@@ -277,9 +280,9 @@ class Dispatcher:
         reason = response.status_text or _reason(status)
         if method == "HEAD" or status in _NULL_BODY_STATUSES:
             response._body_chunks().close()
-            return Reply(status, reason, headers, iter(()))
+            return Reply(status, reason, headers, [])
         if length is not None:  # in memory already, and checked against the limit above
-            return Reply(status, reason, headers, iter(list(response._body_chunks())))
+            return Reply(status, reason, headers, list(response._body_chunks()))
         return Reply(status, reason, headers, self._capped(rid, response._body_chunks()))
 
     def _capped(self, rid: str, chunks: Iterator[bytes]) -> Iterator[bytes]:

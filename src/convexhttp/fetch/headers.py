@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 HeadersInit: TypeAlias = "Headers | Mapping[str, str] | Iterable[tuple[str, str]]"
 
@@ -85,21 +85,14 @@ class Headers:
 
     @classmethod
     def _from_wire(cls, pairs: Iterable[tuple[str, str]]) -> Headers:
-        """Request headers a server already parsed and checked: lowercased, not re-validated.
+        """Request headers a server already parsed and checked, read from ``pairs``
+        only when first used, lowercased, not re-validated.
 
         Nothing here reaches the wire unchecked: copying one into a response
         goes through ``append``/``set``, which validate.
         """
-        headers = cls.__new__(cls)
-        entries: dict[str, list[str]] = {}
-        for name, value in pairs:
-            key = name.lower()
-            values = entries.get(key)
-            if values is None:
-                entries[key] = [value.strip(_HTTP_WHITESPACE)]
-            else:
-                values.append(value.strip(_HTTP_WHITESPACE))
-        headers._entries = entries
+        headers = _WireHeaders.__new__(_WireHeaders)
+        headers._pairs = pairs
         headers._sorted = None
         headers._immutable = False
         return headers
@@ -176,3 +169,24 @@ class Headers:
     getSetCookie = get_set_cookie
     forEach = for_each
     entries = items
+
+
+class _WireHeaders(Headers):
+    """A server's request headers: the multimap is built on first use (most handlers
+    of a GET never look at them)."""
+
+    _pairs: Iterable[tuple[str, str]]
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "_entries":
+            raise AttributeError(name)
+        entries: dict[str, list[str]] = {}
+        for key, value in self.__dict__.pop("_pairs", ()):
+            key = key.lower()
+            values = entries.get(key)
+            if values is None:
+                entries[key] = [value.strip(_HTTP_WHITESPACE)]
+            else:
+                values.append(value.strip(_HTTP_WHITESPACE))
+        self._entries = entries
+        return entries
