@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -86,6 +87,7 @@ def test_a_built_path_matches_and_gives_back_its_params(case: Case) -> None:
     compiled = compile_path(case.pattern)
     path = normalize_path(case.path)
     assert compiled.match(path) == case.params
+    assert compiled.matcher()(path) == case.params  # the router's specialised matcher agrees
     n = len(compiled.literal_segments)
     assert tuple(path.split("/")[1 : n + 1]) == compiled.literal_segments
     renamed = re.sub(r":([ab]?)(p?)(\d)", r":\1\2x\3", case.pattern)
@@ -107,11 +109,16 @@ def test_any_pattern_compiles_or_raises_path_syntax_error(pattern: str, paths: l
         assert f"at position {exc.position}" in str(exc)
         assert 0 <= exc.position <= len(pattern)
         return
+    matcher = compiled.matcher()
     for path in [pattern, *paths]:
         try:
             params = compiled.match(normalize_path(path))
-        except (ParamDecodeError, PatternTimeout):
+        except (ParamDecodeError, PatternTimeout) as exc:
+            if isinstance(exc, ParamDecodeError):  # the router's matcher refuses it alike
+                with pytest.raises(ParamDecodeError):
+                    matcher(normalize_path(path))
             continue
+        assert matcher(normalize_path(path)) == params
         if params is not None:
             assert all(isinstance(v, str | list) for v in params.values())
             n = len(compiled.literal_segments)
@@ -137,3 +144,21 @@ def test_escaped_literal_text_compiles_to_its_normal_form(text: str) -> None:
     compiled = compile_path(pattern)
     assert compiled.static == normalize_path("/" + text)
     assert compiled.match(normalize_path("/" + text)) == {}
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from(["", "/api", "/café", "/a/b"]),
+    st.sampled_from(["/:id", "/{:id}"]),
+    st.text(alphabet="ab/%2Fé€-", max_size=10),
+)
+def test_tail_param_matcher_agrees_with_the_regex(head: str, tail: str, rest: str) -> None:
+    compiled = compile_path(head + tail)
+    path = normalize_path(head + "/" + rest)
+    try:
+        expected = compiled.match(path)
+    except ParamDecodeError:
+        with pytest.raises(ParamDecodeError):
+            compiled.matcher()(path)
+        return
+    assert compiled.matcher()(path) == expected

@@ -553,6 +553,8 @@ class CompiledPath:
     _guarded: regex.Pattern[str] | None = field(repr=False)  # else: run with a timeout
     _fast: bool = field(repr=False)  # every group always matches, is not repeated, is its name
     _params: tuple[tuple[str, str | None], ...] = field(repr=False)  # per group: name, separator
+    # "<literal>/:name" patterns: (the literal text up to and with the last "/", the name)
+    _tail: tuple[str, str] | None = field(default=None, repr=False)
 
     def match(self, path: str) -> Params | None:
         """The params if the normalised ``path`` matches, else None.
@@ -571,6 +573,8 @@ class CompiledPath:
     def matcher(self) -> Callable[[str], Params | None]:
         """:meth:`match` as a closure specialised for this pattern (the router's hot path)."""
         plain = self._plain
+        if self._tail is not None:
+            return _tail_matcher(*self._tail)
         if plain is None or not self._fast:
             return self.match
         fullmatch = plain.fullmatch
@@ -610,6 +614,37 @@ class CompiledPath:
         return params
 
 
+def _tail_matcher(head: str, name: str) -> Callable[[str], Params | None]:
+    """The matcher of ``<head>:name``, ``head`` ending in "/": no regex needed."""
+    start = len(head)
+
+    def match(path: str) -> Params | None:
+        if not path.startswith(head):
+            return None
+        value = path[start:]
+        if not value or "/" in value:
+            return None
+        return {name: _decode(name, value) if "%" in value else value}
+
+    return match
+
+
+def _tail_of(tokens: Sequence[_Token]) -> tuple[str, str] | None:
+    """``(head, name)`` when ``tokens`` are literal text then one plain one-segment param."""
+    if not tokens or len(tokens) > 2:
+        return None
+    last = tokens[-1]
+    if not isinstance(last, _Key) or last.name is None or last.pattern is not None:
+        return None
+    if last.modifier or last.suffix:
+        return None
+    text = tokens[0] if len(tokens) == 2 else ""
+    if not isinstance(text, str):
+        return None
+    head = text + last.prefix
+    return (head, last.name) if head.endswith("/") else None
+
+
 def compile_path(path: str) -> CompiledPath:
     """Compile a route path; raises ``PathSyntaxError`` naming the position of a fault."""
     if not path.startswith("/"):
@@ -632,6 +667,7 @@ def compile_path(path: str) -> CompiledPath:
         _guarded=_compile_guarded(path, source, tokens) if built.guarded else None,
         _fast=identifiers and not built.optional and not any(built.separators),
         _params=tuple(zip(built.names, built.separators, strict=True)),
+        _tail=None if built.guarded else _tail_of(tokens),
     )
 
 

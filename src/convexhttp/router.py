@@ -44,15 +44,6 @@ class _Entry:
 Lookup = tuple[Route | None, Params, frozenset[str]]
 
 
-class _TrieNode:
-    __slots__ = ("candidates", "children", "own")
-
-    def __init__(self) -> None:
-        self.children: dict[str, _TrieNode] = {}
-        self.own: list[_Entry] = []  # pattern entries whose literal segments end here
-        self.candidates: tuple[_Entry, ...] = ()  # own + every ancestor's, in registration order
-
-
 _NO_PARAMS: Params = {}
 _EMPTY: frozenset[str] = frozenset()
 
@@ -96,8 +87,12 @@ class HttpRouter:
         self._static: dict[str, _Entry] = {}
         self._patterns: dict[str, _Entry] = {}  # CompiledPath.key -> entry
         self._prefixes: dict[str, _Entry] = {}  # normalised prefix -> entry
-        self._trie = _TrieNode()
-        self._trie_depth = -1  # deepest literal-segment chain of any pattern; -1: no patterns
+        # Pattern routes by the literal text their paths must start with ("/api/users/"
+        # for "/api/users/:id"): each key holds, in registration order, every pattern
+        # whose literal head is a prefix of that key, so one probe finds all candidates.
+        self._heads: dict[str, list[_Entry]] = {}
+        self._candidates: dict[str, tuple[_Entry, ...]] = {}
+        self._max_head_length = 0
         self._max_prefix_length = 0
         self._count = 0
 
@@ -129,6 +124,7 @@ class HttpRouter:
         else:
             assert path_prefix is not None
             self._add_prefix(path_prefix, method, handler)
+        self._compile()
 
     def _add_path(self, path: str, method: str | Sequence[str], handler: Handler) -> None:
         if not isinstance(path, str) or not path.startswith("/"):
@@ -187,17 +183,17 @@ class HttpRouter:
                 entry.hits[m] = (route, _NO_PARAMS, _EMPTY)
 
     def _index_pattern(self, entry: _Entry, segments: tuple[str, ...]) -> None:
-        node = self._trie
-        for seg in segments:
-            node = node.children.setdefault(seg, _TrieNode())
-        node.own.append(entry)
-        self._trie_depth = max(self._trie_depth, len(segments))
-        self._rebuild_candidates(self._trie, ())
-
-    def _rebuild_candidates(self, node: _TrieNode, inherited: tuple[_Entry, ...]) -> None:
-        node.candidates = tuple(sorted(inherited + tuple(node.own), key=lambda e: e.order))
-        for child in node.children.values():
-            self._rebuild_candidates(child, node.candidates)
+        head = "/" + "".join(f"{segment}/" for segment in segments)
+        if head not in self._heads:
+            self._heads[head] = []
+            ancestors = [e for h, own in self._heads.items() if head.startswith(h) for e in own]
+            self._candidates[head] = tuple(sorted(ancestors, key=lambda e: e.order))
+        self._heads[head].append(entry)
+        # The newest entry comes last in registration order: append it below its head.
+        for key, candidates in self._candidates.items():
+            if key.startswith(head):
+                self._candidates[key] = (*candidates, entry)
+        self._max_head_length = max(self._max_head_length, len(head))
 
     # -- inspection ----------------------------------------------------------
 
@@ -232,50 +228,70 @@ class HttpRouter:
         """Find the route for a normalised ``path`` and an upper-case ``method``.
 
         Raises ``ParamDecodeError`` for an invalid escape in a param value, and
-        ``PatternTimeout`` when a custom pattern runs too long.
+        ``PatternTimeout`` when a custom pattern runs too long. (Replaced per
+        instance by the compiled matcher; this is its documentation.)
         """
-        if method == "HEAD":
-            method = "GET"
-        allowed: set[str] | None = None
-        entry = self._static.get(path)
-        if entry is not None:
-            hit = entry.hits.get(method)
-            if hit is not None:
-                return hit
-            allowed = set(entry.methods)
+        return self._compile()(path, method)
 
-        if self._trie_depth >= 0:
-            node = self._trie
-            segments = path.split("/", self._trie_depth + 1)
-            for i in range(1, len(segments)):
-                child = node.children.get(segments[i])
-                if child is None:
-                    break
-                node = child
-            for candidate in node.candidates:
-                params = candidate.match(path)  # type: ignore[misc]  # set for patterns
-                if params is not None:
-                    route = candidate.methods.get(method)
-                    if route is not None:
-                        return route, params, _EMPTY
-                    allowed = allowed or set()
-                    allowed.update(candidate.methods)
+    def _compile(self) -> Callable[[str, str], Lookup]:
+        """Build the lookup as one closure over the tables (locals, not attributes:
+        this runs on every request). Called again after every registration."""
+        static = self._static
+        index = {
+            head: tuple((e.match, e.methods) for e in entries)
+            for head, entries in self._candidates.items()
+        }
+        max_head = self._max_head_length
+        prefixes = self._prefixes
+        max_prefix = self._max_prefix_length
+        no_params = _NO_PARAMS
+        empty = _EMPTY
 
-        if self._prefixes:
-            prefixes = self._prefixes
-            # Only slashes within the longest prefix's length can end a prefix.
-            end = path.rfind("/", 0, self._max_prefix_length)
-            while end >= 0:
-                entry = prefixes.get(path[: end + 1])
-                if entry is not None:
-                    hit = entry.hits.get(method)
-                    if hit is not None:
-                        return hit
-                    allowed = allowed or set()
-                    allowed.update(entry.methods)
-                end = path.rfind("/", 0, end)
+        def match(path: str, method: str) -> Lookup:
+            if method == "HEAD":
+                method = "GET"
+            allowed: set[str] | None = None
+            entry = static.get(path)
+            if entry is not None:
+                hit = entry.hits.get(method)
+                if hit is not None:
+                    return hit
+                allowed = set(entry.methods)
 
-        return None, _NO_PARAMS, frozenset(allowed) if allowed else _EMPTY
+            if index:
+                # The longest indexed head that the path starts with (heads end in "/").
+                end = path.rfind("/", 0, max_head)
+                while end >= 0:
+                    candidates = index.get(path[: end + 1])
+                    if candidates is not None:
+                        for candidate_match, methods in candidates:
+                            params = candidate_match(path)  # type: ignore[misc]
+                            if params is not None:
+                                route = methods.get(method)
+                                if route is not None:
+                                    return route, params, empty
+                                allowed = allowed or set()
+                                allowed.update(methods)
+                        break
+                    end = path.rfind("/", 0, end)
+
+            if prefixes:
+                # Only slashes within the longest prefix's length can end a prefix.
+                end = path.rfind("/", 0, max_prefix)
+                while end >= 0:
+                    entry = prefixes.get(path[: end + 1])
+                    if entry is not None:
+                        hit = entry.hits.get(method)
+                        if hit is not None:
+                            return hit
+                        allowed = allowed or set()
+                        allowed.update(entry.methods)
+                    end = path.rfind("/", 0, end)
+
+            return None, no_params, frozenset(allowed) if allowed else empty
+
+        self.match = match  # type: ignore[method-assign]
+        return match
 
 
 def http_router() -> HttpRouter:
