@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.urls import URLPattern, re_path
+from django.utils.encoding import repercent_broken_unicode
 from django.views.decorators.csrf import csrf_exempt
 
 from convexhttp.dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher, Reply
@@ -30,6 +32,22 @@ View = Callable[..., HttpResponseBase]
 def _wsgi_str(text: str) -> str:
     # Django replaced PATH_INFO and SCRIPT_NAME with decoded text; routed_path wants WSGI's form.
     return text.encode().decode("latin-1")
+
+
+def _server_path_info(raw_uri: str | None, request: HttpRequest) -> str | None:
+    """The WSGI PATH_INFO the server had, before Django decoded it in place.
+
+    Django re-escapes bytes that are not UTF-8 (``%FF`` stays ``%FF``), which
+    would make the raw URI look rewritten; undo that only when Django's own
+    decoding of the raw URI gives the path Django has.
+    """
+    if not raw_uri or "%" not in raw_uri or not raw_uri.startswith("/"):
+        return None  # nothing was decoded: Django's path_info is the server's
+    raw = unquote_to_bytes(raw_uri.split("?", 1)[0].split("#", 1)[0])
+    if repercent_broken_unicode(raw).decode() != request.path:
+        return None
+    script_name = request.META.get("SCRIPT_NAME", "").encode()
+    return raw[len(script_name) :].decode("latin-1")
 
 
 class _SetCookies:
@@ -113,10 +131,11 @@ def view(
         meta = request.META
         path_info: str = request.path_info
         mount = path_info[: len(path_info) - len(path)] if path is not None else ""
+        raw_uri = meta.get("RAW_URI") or meta.get("REQUEST_URI")
         environ = {
             "SCRIPT_NAME": _wsgi_str(meta.get("SCRIPT_NAME", "")),
-            "PATH_INFO": _wsgi_str(path_info),
-            "RAW_URI": meta.get("RAW_URI") or meta.get("REQUEST_URI"),
+            "PATH_INFO": _server_path_info(raw_uri, request) or _wsgi_str(path_info),
+            "RAW_URI": raw_uri,
         }
         full_path, routed = routed_path(environ, _wsgi_str(mount))
         reply = dispatcher.handle(

@@ -65,6 +65,9 @@ class TestRouting:
         r = requests.get(f"{host.base}/echo/%FF")
         assert r.status_code == 400
 
+    def test_invalid_utf8_after_valid_in_a_param_is_400(self, host: Host) -> None:
+        assert requests.get(f"{host.base}/echo/caf%C3%A9%FF").status_code == 400
+
     def test_prefix_route(self, host: Host) -> None:
         r = requests.get(f"{host.base}/prefix/a/b")
         assert r.status_code == 200
@@ -116,7 +119,7 @@ class TestBodies:
 
     def test_content_length_over_the_limit_is_413_before_the_body(self, host: Host) -> None:
         head = (
-            f"POST {host.mount}/size HTTP/1.1\r\nHost: x\r\n"
+            f"POST {host.mount}/size HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Content-Length: {21 * MB}\r\nConnection: close\r\n\r\n"
         )
         status, _ = raw_exchange(host, head, [b"x" * 1024])  # the rest is never sent
@@ -124,7 +127,7 @@ class TestBodies:
 
     def test_chunked_body_over_the_limit_is_413(self, host: Host) -> None:
         head = (
-            f"POST {host.mount}/size HTTP/1.1\r\nHost: x\r\n"
+            f"POST {host.mount}/size HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         )
         block = b"x" * MB

@@ -3,7 +3,7 @@
 SECRET_KEY = "tests-only, not secret"
 DEBUG = False
 # "x": the Host that test_behaviour.raw_exchange sends (Django answers 400 to any other).
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "x"]
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "tests.apps.django_host.urls"
 WSGI_APPLICATION = "tests.apps.django_host.wsgi.application"
 APPEND_SLASH = True
