@@ -204,6 +204,14 @@ class TestErrors:
             r"\[[0-9a-f]{16}\] GET \S*/echo/logme /echo/:name 200 \d+\.\d+ms", lines[0]
         )
 
+    def test_print_and_logging_from_a_handler_reach_the_server_log(self, host: Host) -> None:
+        rid = requests.get(f"{host.base}/speak").text
+        time.sleep(0.2)
+        log = host.server.output()
+        assert f"printed by handler {rid}" in log
+        assert f"logged by handler {rid}" in log
+        assert f"[{rid}] GET {host.mount}/speak /speak 200" in log
+
     def test_worker_survives_bad_requests(self, host: Host) -> None:
         for _ in range(3):
             requests.get(f"{host.base}/boom")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -86,6 +87,12 @@ def head_me(ctx: ActionCtx, request: Request) -> Response:
     return Response("twelve bytes", headers={"X-Head": "yes"})
 
 
+def speak(ctx: ActionCtx, request: Request) -> Response:
+    print(f"printed by handler {ctx.request_id}", flush=True)
+    logging.getLogger("behaviour").warning("logged by handler %s", ctx.request_id)
+    return Response(ctx.request_id)
+
+
 def prefix(ctx: ActionCtx, request: Request) -> Response:
     return Response(f"prefix {request.route} {request.url}")
 
@@ -104,4 +111,5 @@ http.route(path="/error-response", handler=error_response)
 http.route(path="/async", method="POST", handler=async_echo)
 http.route(path="/head", handler=head_me)
 http.route(path="/only-post", method="POST", handler=echo)
+http.route(path="/speak", handler=speak)
 http.route(path_prefix="/prefix/", handler=prefix)
