@@ -79,8 +79,9 @@ def _response(reply: Reply) -> HttpResponseBase:
         else:
             headers[name] = value
     response: _Reply | _StreamingReply
-    if "Content-Length" in headers or "content-length" in headers:
-        # A body of known size: a plain HttpResponse, as Django's middleware expects.
+    if isinstance(reply.body, list) and "content-length" in headers:
+        # A body in memory: a plain HttpResponse, as Django's middleware expects.
+        # (Without a length, e.g. a HEAD of a stream, Django would claim 0.)
         response = _Reply(
             b"".join(reply.body), status=reply.status, reason=reply.reason, headers=headers
         )
@@ -144,6 +145,7 @@ def view(
             environ_headers(meta),
             request_body(meta),
             routed,
+            full_path,
         )
         return _response(reply)
 

@@ -32,8 +32,10 @@ class _BelowConverter(PathConverter):
 
 
 class _ReplyResponse(Response):
-    # The reply's headers are final: no Content-Type of Flask's own when it has none.
+    # The reply's headers are final: no Content-Type of Flask's own when it has none,
+    # and no Content-Length werkzeug works out (a HEAD of a stream would get 0).
     default_mimetype = None
+    automatically_set_content_length = False
 
 
 def blueprint(
@@ -66,6 +68,7 @@ def blueprint(
             environ_headers(environ),
             request_body(environ),
             path,
+            full_path,
         )
         return _ReplyResponse(
             reply.body,

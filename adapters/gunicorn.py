@@ -8,6 +8,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from convexhttp.dispatch import DEFAULT_MAX_BODY_SIZE
 from convexhttp.router import HttpRouter
 
 from .wsgi import WSGIApp
@@ -55,10 +56,20 @@ def _configure_logging() -> None:
 class GunicornApp(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
     """gunicorn running ``WSGIApp`` for the router named by ``spec`` (loaded in each worker)."""
 
-    def __init__(self, spec: str, options: dict[str, Any] | None = None, *, debug: bool = False):
+    def __init__(
+        self,
+        spec: str,
+        options: dict[str, Any] | None = None,
+        *,
+        debug: bool = False,
+        max_request_body: int = DEFAULT_MAX_BODY_SIZE,
+        max_response_body: int = DEFAULT_MAX_BODY_SIZE,
+    ):
         self.spec = spec
         self.options = options or {}
         self.debug = debug
+        self.max_request_body = max_request_body
+        self.max_response_body = max_response_body
         super().__init__()
 
     def load_config(self) -> None:
@@ -68,7 +79,12 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]  # gunicorn ships no t
 
     def load(self) -> WSGIApp:
         _configure_logging()
-        return WSGIApp(load_router(self.spec), debug=self.debug)
+        return WSGIApp(
+            load_router(self.spec),
+            debug=self.debug,
+            max_request_body=self.max_request_body,
+            max_response_body=self.max_response_body,
+        )
 
 
 def serve(
@@ -79,6 +95,8 @@ def serve(
     threads: int = 1,
     reload: bool = False,
     debug: bool = False,
+    max_request_body: int = DEFAULT_MAX_BODY_SIZE,
+    max_response_body: int = DEFAULT_MAX_BODY_SIZE,
     **options: Any,
 ) -> None:
     """Run gunicorn in this process until it is stopped."""
@@ -86,4 +104,6 @@ def serve(
         spec,
         {"bind": bind, "workers": workers, "threads": threads, "reload": reload, **options},
         debug=debug,
+        max_request_body=max_request_body,
+        max_response_body=max_response_body,
     ).run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote_to_bytes
@@ -15,6 +16,17 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 __all__ = ["WSGIApp", "environ_headers", "environ_url", "request_body", "routed_path"]
+
+# host[:port]: a name, an IPv4 address or a bracketed IPv6 address, and a port.
+_VALID_HOST = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
+def _valid_host(host: str | None) -> bool:
+    if not host or _VALID_HOST.fullmatch(host) is None:
+        return False
+    port = host.rpartition(":")[2] if not host.endswith("]") else ""
+    return not port.isdigit() or int(port) <= 65535
+
 
 # Characters a path may hold unescaped (RFC 3986 pchar plus '/').
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -74,7 +86,7 @@ def environ_url(environ: WSGIEnvironment, full_path: str) -> str:
     """The absolute URL of the request, as ``Request.url`` shows it."""
     scheme = environ.get("wsgi.url_scheme", "http")
     host = environ.get("HTTP_HOST")
-    if not host:
+    if not _valid_host(host):  # absent, or garbage a URL parser would refuse
         host = environ.get("SERVER_NAME", "localhost")
         port = environ.get("SERVER_PORT", "")
         if port and port != ("443" if scheme == "https" else "80"):
@@ -165,5 +177,6 @@ class WSGIApp:
             environ_headers(environ),
             request_body(environ),
             path,
+            full_path,
         )
         return send_reply(reply, start_response)

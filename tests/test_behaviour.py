@@ -159,6 +159,16 @@ class TestResponses:
         assert "Content-Length" not in r.headers
         assert r.text == "".join(f"chunk {i}\n" for i in range(5))
 
+    def test_head_of_a_stream_claims_no_length(self, host: Host) -> None:
+        r = requests.head(f"{host.base}/stream/3")
+        assert r.status_code == 200 and r.content == b""
+        assert r.headers.get("Content-Length") in (None, "")  # unknown, never a wrong "0"
+
+    def test_framing_headers_of_the_handler_are_not_trusted(self, host: Host) -> None:
+        r = requests.get(f"{host.base}/lying-length")
+        assert r.content == b"hello world"
+        assert r.headers["Content-Length"] == "11"
+
     def test_stream_crossing_the_limit_is_cut_off(self, host: Host) -> None:
         r = requests.get(f"{host.base}/big-stream", stream=True)
         assert r.status_code == 200

@@ -97,3 +97,14 @@ def test_routes_command_explains_a_bad_target(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "has no attribute 'nope'" in proc.stderr
+
+
+def test_serve_takes_body_limits(tmp_path: Path) -> None:
+    server = support.convexhttp_serve(
+        "tests.apps.behaviour:http", tmp_path / "log", "--max-request-body", "10"
+    )
+    try:
+        assert requests.post(server.url + "/size", data=b"x" * 10).json()["size"] == 10
+        assert requests.post(server.url + "/size", data=b"x" * 11).status_code == 413
+    finally:
+        server.stop()

@@ -6,13 +6,16 @@ import asyncio
 import io
 import json
 import logging
+import re
 import threading
 from typing import Any
 
 import pytest
 
 from convexhttp import AsyncRequest, Dispatcher, Request, Response, http_router
-from convexhttp.dispatch import Reply
+from convexhttp.dispatch import Reply, StreamAborted
+
+REQUEST_ID_BODY = re.compile(r"^\[Request ID: [0-9a-f]{16}\] Server Error$")
 
 
 def serve(
@@ -58,7 +61,7 @@ def test_content_length_added_and_kept_for_head() -> None:
     http.route(path="/a", handler=lambda ctx, req: Response("hello"))
     reply, body = serve(Dispatcher(http), "HEAD", "/a")
     assert body == b""
-    assert ("Content-Length", "5") in reply.headers
+    assert ("content-length", "5") in reply.headers
 
 
 def test_status_text_empty_becomes_standard_reason() -> None:
@@ -144,3 +147,135 @@ def test_one_log_line_per_request(caplog: pytest.LogCaptureFixture) -> None:
 def test_dispatcher_requires_a_router() -> None:
     with pytest.raises(TypeError, match="HttpRouter"):
         Dispatcher(object())  # type: ignore[arg-type]
+
+
+def _serve_response(response: Response, method: str = "GET") -> tuple[Reply, bytes]:
+    http = http_router()
+    http.route(path="/r", handler=lambda ctx, req: response)
+    return serve(Dispatcher(http), method, "/r")
+
+
+class TestFramingIsOurs:
+    def test_a_wrong_content_length_from_the_handler_is_replaced(self) -> None:
+        reply, body = _serve_response(Response("hello world", headers={"content-length": "3"}))
+        assert body == b"hello world"
+        assert [v for n, v in reply.headers if n == "content-length"] == ["11"]
+
+    def test_hop_by_hop_headers_are_dropped(self) -> None:
+        headers = {"transfer-encoding": "chunked", "connection": "close", "x-keep": "1"}
+        reply, body = _serve_response(Response("hello", headers=headers))
+        names = [n for n, _ in reply.headers]
+        assert "transfer-encoding" not in names and "connection" not in names
+        assert "x-keep" in names and body == b"hello"
+
+    def test_no_content_length_on_204(self) -> None:
+        reply, _ = _serve_response(Response(None, status=204, headers={"content-length": "5"}))
+        assert all(n != "content-length" for n, _ in reply.headers)
+
+    def test_a_stream_is_cut_at_its_declared_length(self) -> None:
+        stream = Response(iter([b"abc", b"def"]), headers={"content-length": "4"})
+        reply, body = _serve_response(stream)
+        assert body == b"abcd"
+        assert ("content-length", "4") in reply.headers
+
+    def test_a_stream_shorter_than_declared_aborts(self) -> None:
+        http = http_router()
+        short = Response(iter([b"ab"]), headers={"content-length": "9"})
+        http.route(path="/r", handler=lambda ctx, req: short)
+        reply = Dispatcher(http).handle("http://t/r", "GET", [], None, "/r")
+        with pytest.raises(StreamAborted):
+            b"".join(reply.body)
+
+    def test_control_characters_in_a_header_value_are_a_500(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        reply, body = _serve_response(Response("x", headers={"x-bad": "a\x01b"}))
+        assert reply.status == 500 and b"a\x01b" not in body
+        assert "'x-bad' holds a control character" in caplog.text
+
+
+def test_closing_a_reply_before_sending_closes_the_handlers_stream() -> None:
+    closed: list[bool] = []
+
+    def chunks() -> Any:
+        try:
+            yield b"never sent"
+        finally:
+            closed.append(True)
+
+    class Source:
+        def __iter__(self) -> Any:
+            return self
+
+        def __next__(self) -> bytes:
+            return b"x"
+
+        def close(self) -> None:
+            closed.append(True)
+
+    http = http_router()
+    http.route(path="/r", handler=lambda ctx, req: Response(Source()))
+    reply = Dispatcher(http).handle("http://t/r", "GET", [], None, "/r")
+    reply.close()
+    assert closed == [True]
+
+
+def test_head_answers_of_the_dispatcher_carry_no_body() -> None:
+    reply, body = serve(Dispatcher(http_router()), "HEAD", "/nope")
+    assert reply.status == 404 and body == b""
+    assert ("content-length", str(len("No HttpAction routed for /nope"))) in reply.headers
+
+
+def test_non_ascii_digits_in_content_length_are_a_400() -> None:
+    http = http_router()
+    http.route(path="/in", method="POST", handler=lambda ctx, req: Response("ok"))
+    reply = Dispatcher(http).handle(
+        "http://t/in", "POST", [("content-length", "²")], io.BytesIO(b"x"), "/in"
+    )
+    assert reply.status == 400
+
+
+def test_404_text_and_log_use_the_given_raw_path_not_the_url(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="convexhttp"):
+        reply = Dispatcher(http_router()).handle(
+            "http://evil.com/admin/nope", "GET", [], None, "/nope", "/nope"
+        )
+    assert b"".join(reply.body) == b"No HttpAction routed for /nope"
+    assert " GET /nope - 404 " in caplog.text
+
+
+def test_cancelled_async_handler_is_a_500_with_the_convex_body() -> None:
+    http = http_router()
+
+    async def h(ctx: Any, request: AsyncRequest) -> Response:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future.cancel()
+        await future
+        return Response("unreachable")
+
+    http.route(path="/a", handler=h)
+    reply, body = serve(Dispatcher(http), "GET", "/a")
+    assert reply.status == 500 and REQUEST_ID_BODY.match(json.loads(body)["code"])
+
+
+def test_tasks_left_by_an_async_handler_are_cancelled_after_it() -> None:
+    http = http_router()
+    cancelled: list[bool] = []
+
+    async def forever() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    async def h(ctx: Any, request: AsyncRequest) -> Response:
+        asyncio.get_running_loop().create_task(forever())
+        await asyncio.sleep(0)
+        return Response("ok")
+
+    http.route(path="/a", handler=h)
+    reply, body = serve(Dispatcher(http), "GET", "/a")
+    assert (reply.status, body, cancelled) == (200, b"ok", [True])

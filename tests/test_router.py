@@ -277,3 +277,19 @@ class TestSpecExamples:
     )
     def test_does_not_match(self, http: HttpRouter, path: str) -> None:
         assert http.lookup(path, "GET") is None
+
+
+class TestMethodFallThroughIsNotBlockedByOtherMethods:
+    def test_bad_param_of_a_route_without_the_method_does_not_fail_the_request(self) -> None:
+        http = http_router()
+        http.route(path="/file/:name", method="GET", handler=h1)
+        http.route(path_prefix="/file/", method="POST", handler=h2)
+        assert http.lookup("/file/%FF", "POST") == (h2, "POST", "/file/*", {})
+        with pytest.raises(ParamDecodeError):
+            http.lookup("/file/%FF", "GET")
+
+    def test_allowed_methods_count_a_pattern_whose_params_are_bad(self) -> None:
+        http = http_router()
+        http.route(path="/file/:name", method="GET", handler=h1)
+        route, _, allowed = http.match("/file/%FF", "PUT")
+        assert route is None and allowed == {"GET"}

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .dispatch import DEFAULT_MAX_BODY_SIZE
 from .router import HttpRouter
 
 __all__ = ["format_routes", "main"]
@@ -43,6 +44,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve_p.add_argument(
         "--debug", action="store_true", help="send error messages and tracebacks to the client"
     )
+    for which in ("request", "response"):
+        serve_p.add_argument(
+            f"--max-{which}-body",
+            type=int,
+            default=DEFAULT_MAX_BODY_SIZE,
+            metavar="BYTES",
+            help=f"largest {which} body (default: 20 MB, Convex's limit)",
+        )
     routes_p = sub.add_parser("routes", help="print the route table")
     routes_p.add_argument("app", help="module:attr of the router")
     args = parser.parse_args(argv)
@@ -67,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         threads=args.threads,
         reload=args.reload,
         debug=args.debug,
+        max_request_body=args.max_request_body,
+        max_response_body=args.max_response_body,
     )
     return 0
 

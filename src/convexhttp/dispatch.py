@@ -11,6 +11,7 @@ import inspect
 import json
 import logging
 import random
+import re
 import threading
 import time
 import traceback
@@ -31,7 +32,22 @@ logger = logging.getLogger("convexhttp")
 #: Convex's limit for request and response bodies.
 DEFAULT_MAX_BODY_SIZE = 20 * 1024 * 1024
 
-_NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
+_NULL_BODY_STATUSES = frozenset({204, 205, 304})  # Response refuses statuses below 200
+# Response headers the transport owns: never passed on as the handler set them.
+_FRAMING_NAMES = frozenset(
+    {
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+    }
+)
+# What HTTP/1.1 servers refuse in a field value (fetch itself allows these).
+_BAD_WIRE_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _ALLOW_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -70,7 +86,16 @@ class _ThreadLoop(threading.local):
         loop = self.loop
         if loop is None or loop.is_closed():
             loop = self.loop = asyncio.new_event_loop()
-        return loop.run_until_complete(coro)
+        try:
+            return loop.run_until_complete(coro)
+        finally:
+            # As asyncio.run: what the handler left running must not run on into
+            # (or pile up across) later requests on this thread.
+            pending = asyncio.all_tasks(loop)
+            if pending:
+                for task in pending:
+                    task.cancel()
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 _thread_loop = _ThreadLoop()
@@ -94,8 +119,8 @@ class Reply:
 def _text_reply(status: int, text: str, extra: Iterable[tuple[str, str]] = ()) -> Reply:
     data = text.encode()
     headers = [
-        ("Content-Type", "text/plain;charset=UTF-8"),
-        ("Content-Length", str(len(data))),
+        ("content-type", "text/plain;charset=UTF-8"),
+        ("content-length", str(len(data))),
         *extra,
     ]
     return Reply(status, _reason(status), headers, [data])
@@ -103,7 +128,7 @@ def _text_reply(status: int, text: str, extra: Iterable[tuple[str, str]] = ()) -
 
 def _json_reply(status: int, payload: dict[str, str]) -> Reply:
     data = json.dumps(payload).encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    headers = [("content-type", "application/json"), ("content-length", str(len(data)))]
     return Reply(status, _reason(status), headers, [data])
 
 
@@ -141,27 +166,36 @@ class Dispatcher:
         headers: Iterable[tuple[str, str]],
         body: BinaryIO | None,
         path: str,
+        full_path: str | None = None,
     ) -> Reply:
         """Serve one request.
 
         ``url`` is the absolute URL the handler sees; ``path`` the raw,
         percent-encoded path relative to where the router is mounted (no query);
-        ``body`` the request body stream, or None when the request has none.
+        ``full_path`` the raw path with the mount prefix (for the log line and the
+        404 text; taken from ``url`` when not given, so a Host header cannot
+        disguise it only when it is given); ``body`` the request body stream, or
+        None when the request has none.
         """
         start = time.perf_counter()
         rid = _new_request_id()
         routed = "-"
+        shown = full_path if full_path is not None else _pathname(url)
         try:
-            reply, routed = self._serve(rid, url, method, headers, body, path)
+            reply, routed = self._serve(rid, url, method, headers, body, path, shown)
         except Exception:  # a bug of ours must still answer, never kill the worker
-            logger.exception("[%s] internal error while dispatching %s %s", rid, method, path)
+            logger.exception("[%s] internal error while dispatching %s %s", rid, method, shown)
             reply = _json_reply(500, {"code": f"[Request ID: {rid}] Server Error"})
+        if method == "HEAD" and not isinstance(reply.body, list | tuple):
+            reply.close()
+        if method == "HEAD":
+            reply.body = []  # every answer to HEAD, ours included, keeps its headers only
         if logger.isEnabledFor(logging.INFO):
             logger.info(
                 "[%s] %s %s %s %d %.2fms",
                 rid,
                 method,
-                _pathname(url),
+                shown,
                 routed,
                 reply.status,
                 (time.perf_counter() - start) * 1000,
@@ -176,6 +210,7 @@ class Dispatcher:
         headers: Iterable[tuple[str, str]],
         body: BinaryIO | None,
         path: str,
+        shown: str,
     ) -> tuple[Reply, str]:
         try:
             route, params, allowed = self.router.match(normalize_path(path), method)
@@ -188,8 +223,8 @@ class Dispatcher:
 
         if route is None:
             if not allowed:
-                return _text_reply(404, f"No HttpAction routed for {_pathname(url)}"), "-"
-            allow = ("Allow", _allow_header(allowed))
+                return _text_reply(404, f"No HttpAction routed for {shown}"), "-"
+            allow = ("allow", _allow_header(allowed))
             if method == "OPTIONS":
                 return Reply(204, _reason(204), [allow], []), "-"
             return _text_reply(405, "Method Not Allowed", (allow,)), "-"
@@ -204,13 +239,14 @@ class Dispatcher:
             return _text_reply(400, "Bad Request: malformed request"), route.path
 
         # Without a body there is nothing to cap (and the headers stay unparsed).
-        length = None if body is None else request_headers.get("content-length")
-        if length is not None:
-            if not length.isdigit():
+        declared = None if body is None else request_headers.get("content-length")
+        if declared is not None:
+            length = _content_length(declared)
+            if length is None:
                 return _text_reply(400, "Bad Request: invalid Content-Length"), route.path
-            if int(length) > self.max_request_body:
+            if length > self.max_request_body:
                 logger.warning(
-                    "[%s] 413: Content-Length %s exceeds the %d-byte limit",
+                    "[%s] 413: Content-Length %d exceeds the %d-byte limit",
                     rid,
                     length,
                     self.max_request_body,
@@ -237,7 +273,7 @@ class Dispatcher:
         except MalformedBody as exc:
             logger.warning("[%s] 400: %s", rid, exc)
             return _text_reply(400, f"Bad Request: {exc}")
-        except Exception as exc:
+        except (Exception, asyncio.CancelledError) as exc:  # CancelledError: a BaseException
             logger.exception("[%s] uncaught error in handler for %s", rid, route.path)
             return self._server_error(rid, exc)
 
@@ -262,9 +298,7 @@ class Dispatcher:
 
     def _reply(self, rid: str, response: Response, method: str) -> Reply:
         status = response.status
-        wire = response.headers
-        headers = list(wire._sorted_pairs())  # items() as a list, without the generator
-        has_length = "content-length" in wire._entries
+        pairs = response.headers._sorted_pairs()
         length = response._body_length()
         if length is not None and length > self.max_response_body:
             logger.error(
@@ -275,44 +309,126 @@ class Dispatcher:
             )
             response._body_chunks().close()
             return self._server_error(rid, None)
-        if length is not None and not has_length and status not in _NULL_BODY_STATUSES:
-            headers.append(("Content-Length", str(length)))
+
+        # Framing is ours: the handler's Content-Length and hop-by-hop headers
+        # never reach the wire as given (a wrong length truncates or hangs).
+        declared: str | None = None
+        if _FRAMING_NAMES.isdisjoint(response.headers._entries):
+            headers = list(pairs)
+        else:
+            headers = []
+            for name, value in pairs:
+                if name == "content-length":
+                    declared = value
+                elif name not in _FRAMING_NAMES:
+                    headers.append((name, value))
+        bad = _BAD_WIRE_VALUE.search("\t".join([v for _, v in headers]))
+        if bad is not None:
+            # Fetch allows these characters in a value; HTTP/1.1 servers refuse them.
+            name = next(n for n, v in headers if _BAD_WIRE_VALUE.search(v))
+            logger.error(
+                "[%s] 500: response header %r holds a control character (%r)",
+                rid,
+                name,
+                bad.group(),
+            )
+            response._body_chunks().close()
+            return self._server_error(rid, None)
+
         reason = response.status_text or _reason(status)
-        if method == "HEAD" or status in _NULL_BODY_STATUSES:
+        if status in _NULL_BODY_STATUSES:
+            if status == 304 and declared is not None:  # the resource's length, no body
+                headers.append(("content-length", declared))
             response._body_chunks().close()
             return Reply(status, reason, headers, [])
         if length is not None:  # in memory already, and checked against the limit above
+            headers.append(("content-length", str(length)))
+            if method == "HEAD":
+                response._body_chunks().close()
+                return Reply(status, reason, headers, [])
             return Reply(status, reason, headers, list(response._body_chunks()))
-        return Reply(status, reason, headers, self._capped(rid, response._body_chunks()))
-
-    def _capped(self, rid: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
-        # Headers are on the wire already, so a failure can only abort the
-        # connection: raising makes the server drop it without a final chunk,
-        # and the client sees a truncated body rather than a short "complete" one.
-        sent = 0
-        cap = self.max_response_body
-        try:
-            for chunk in chunks:
-                sent += len(chunk)
-                if sent > cap:
-                    logger.error(
-                        "[%s] streamed response cut off: it crossed the %d-byte limit", rid, cap
-                    )
-                    raise StreamAborted(f"[{rid}] response body exceeds {cap} bytes")
-                yield chunk
-        except StreamAborted:
-            raise
-        except Exception as exc:
-            logger.exception("[%s] error while streaming the response body", rid)
-            raise StreamAborted(f"[{rid}] response body stream failed") from exc
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+        expected = _content_length(declared)
+        if expected is not None:
+            headers.append(("content-length", declared))  # type: ignore[arg-type]
+        return Reply(
+            status,
+            reason,
+            headers,
+            _CappedBody(rid, response._body_chunks(), self.max_response_body, expected),
+        )
 
 
 class StreamAborted(Exception):
-    """A streamed response body failed or crossed the limit after the headers were sent."""
+    """A streamed response body failed, or broke its limit or its Content-Length,
+    after the headers were sent."""
+
+
+class _CappedBody:
+    """A streamed body held to the response limit and to its declared length.
+
+    Headers are on the wire already, so a failure can only abort the
+    connection: raising makes the server drop it without a final chunk, and
+    the client sees a truncated body rather than a short one that looks whole.
+    """
+
+    __slots__ = ("_chunks", "_left", "_rid", "_sent", "cap", "expected")
+
+    def __init__(self, rid: str, chunks: Iterator[bytes], cap: int, expected: int | None):
+        self._rid = rid
+        self._chunks = chunks
+        self.cap = cap
+        self.expected = expected
+        self._sent = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            if self.expected is not None and self._sent < self.expected:
+                self._abort(
+                    f"streamed response ended after {self._sent} of its declared "
+                    f"{self.expected} bytes"
+                )
+            raise
+        except Exception as exc:
+            logger.exception("[%s] error while streaming the response body", self._rid)
+            self.close()
+            raise StreamAborted(f"[{self._rid}] response body stream failed") from exc
+        sent = self._sent = self._sent + len(chunk)
+        if sent > self.cap:
+            self._abort(f"streamed response cut off: it crossed the {self.cap}-byte limit")
+        if self.expected is not None and sent > self.expected:
+            logger.warning(
+                "[%s] streamed response longer than its declared %d bytes: cut there",
+                self._rid,
+                self.expected,
+            )
+            overflow = sent - self.expected
+            self.close()
+            self.expected = None  # the client has what was declared: stop cleanly
+            self._chunks = iter(())
+            return chunk[: len(chunk) - overflow]
+        return chunk
+
+    def _abort(self, why: str) -> None:
+        logger.error("[%s] %s", self._rid, why)
+        self.close()
+        raise StreamAborted(f"[{self._rid}] {why}")
+
+    def close(self) -> None:
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+
+def _content_length(value: str | None) -> int | None:
+    """A Content-Length value as a number; None when absent or not plain ASCII digits."""
+    if value is None or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
 
 
 async def _await(awaitable: Any) -> Any:

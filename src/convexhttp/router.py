@@ -7,7 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .paths import Params, compile_path, compile_prefix, normalize_path
+from .paths import (
+    ParamDecodeError,
+    Params,
+    PatternTimeout,
+    compile_path,
+    compile_prefix,
+    normalize_path,
+)
 
 __all__ = ["ROUTABLE_METHODS", "HttpRouter", "Lookup", "Route", "http_router"]
 
@@ -250,30 +257,31 @@ class HttpRouter:
         def match(path: str, method: str) -> Lookup:
             if method == "HEAD":
                 method = "GET"
-            allowed: set[str] | None = None
             entry = static.get(path)
             if entry is not None:
                 hit = entry.hits.get(method)
                 if hit is not None:
                     return hit
-                allowed = set(entry.methods)
 
+            candidates: tuple[tuple[Any, dict[str, Route]], ...] = ()
             if index:
                 # The longest indexed head that the path starts with (heads end in "/").
                 end = path.rfind("/", 0, max_head)
                 while end >= 0:
-                    candidates = index.get(path[: end + 1])
-                    if candidates is not None:
-                        for candidate_match, methods in candidates:
-                            params = candidate_match(path)  # type: ignore[misc]
-                            if params is not None:
-                                route = methods.get(method)
-                                if route is not None:
-                                    return route, params, empty
-                                allowed = allowed or set()
-                                allowed.update(methods)
+                    found = index.get(path[: end + 1])
+                    if found is not None:
+                        candidates = found
                         break
                     end = path.rfind("/", 0, end)
+                for candidate_match, methods in candidates:
+                    # A route without the method is never matched here, so its
+                    # params (or a custom pattern's timeout) cannot fail a
+                    # request that a later route serves.
+                    route = methods.get(method)
+                    if route is not None:
+                        params = candidate_match(path)
+                        if params is not None:
+                            return route, params, empty
 
             if prefixes:
                 # Only slashes within the longest prefix's length can end a prefix.
@@ -284,11 +292,36 @@ class HttpRouter:
                         hit = entry.hits.get(method)
                         if hit is not None:
                             return hit
-                        allowed = allowed or set()
-                        allowed.update(entry.methods)
                     end = path.rfind("/", 0, end)
 
-            return None, no_params, frozenset(allowed) if allowed else empty
+            return None, no_params, allowed_methods(path, candidates)
+
+        def allowed_methods(
+            path: str, candidates: tuple[tuple[Any, dict[str, Route]], ...]
+        ) -> frozenset[str]:
+            """The methods routed for ``path`` (for 405 and OPTIONS): only on a miss."""
+            allowed: set[str] = set()
+            entry = static.get(path)
+            if entry is not None:
+                allowed.update(entry.methods)
+            for candidate_match, methods in candidates:
+                if allowed.issuperset(methods):
+                    continue
+                try:
+                    if candidate_match(path) is None:
+                        continue
+                except ParamDecodeError:
+                    pass  # the pattern matched; only its params were bad
+                except PatternTimeout:
+                    continue
+                allowed.update(methods)
+            end = path.rfind("/", 0, max_prefix)
+            while end >= 0:
+                entry = prefixes.get(path[: end + 1])
+                if entry is not None:
+                    allowed.update(entry.methods)
+                end = path.rfind("/", 0, end)
+            return frozenset(allowed) if allowed else empty
 
         self.match = match  # type: ignore[method-assign]
         return match

@@ -93,6 +93,10 @@ def speak(ctx: ActionCtx, request: Request) -> Response:
     return Response(ctx.request_id)
 
 
+def lying_length(ctx: ActionCtx, request: Request) -> Response:
+    return Response("hello world", headers={"Content-Length": "3", "Connection": "close"})
+
+
 def prefix(ctx: ActionCtx, request: Request) -> Response:
     return Response(f"prefix {request.route} {request.url}")
 
@@ -112,4 +116,5 @@ http.route(path="/async", method="POST", handler=async_echo)
 http.route(path="/head", handler=head_me)
 http.route(path="/only-post", method="POST", handler=echo)
 http.route(path="/speak", handler=speak)
+http.route(path="/lying-length", handler=lying_length)
 http.route(path_prefix="/prefix/", handler=prefix)

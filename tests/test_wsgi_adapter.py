@@ -1,0 +1,77 @@
+"""WSGIApp in-process: environ translation details the server-level suite cannot reach."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from convexhttp import Request, Response, http_router
+from convexhttp.adapters.wsgi import WSGIApp, environ_url
+
+
+def call(app: WSGIApp, **environ: Any) -> tuple[str, dict[str, str], bytes]:
+    base = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+    }
+    base.update(environ)
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    body = b"".join(app(base, start_response))
+    return seen["status"], seen["headers"], body
+
+
+@pytest.mark.parametrize("host", ["evil.com/admin", "[bad", "x:99999", "a b"])
+def test_a_malformed_host_header_falls_back_to_the_server_name(host: str) -> None:
+    url = environ_url({"HTTP_HOST": host, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000"}, "/p")
+    assert url == "http://127.0.0.1:8000/p"
+
+
+def test_a_spoofed_host_cannot_change_the_404_text() -> None:
+    status, _, body = call(
+        WSGIApp(http_router()), HTTP_HOST="evil.com/admin", RAW_URI="/nope", PATH_INFO="/nope"
+    )
+    assert status.startswith("404") and body == b"No HttpAction routed for /nope"
+
+
+def test_script_name_mount_and_raw_path() -> None:
+    http = http_router()
+    http.route(path="/f/:name", handler=lambda ctx, req: Response(f"{req.params} {req.url}"))
+    status, _, body = call(
+        WSGIApp(http),
+        SCRIPT_NAME="/app",
+        PATH_INFO="/f/a/b",
+        RAW_URI="/app/f/a%2Fb?x=1",
+        QUERY_STRING="x=1",
+        HTTP_HOST="h",
+    )
+    assert status.startswith("200")
+    assert body == b"{'name': 'a/b'} http://h/app/f/a%2Fb?x=1"
+
+
+def test_a_rewritten_path_info_wins_over_the_raw_uri() -> None:
+    http = http_router()
+    http.route(path="/new", handler=lambda ctx, req: Response("rewritten"))
+    status, _, body = call(WSGIApp(http), PATH_INFO="/new", RAW_URI="/old")
+    assert (status[:3], body) == ("200", b"rewritten")
+
+
+def test_empty_request_headers_are_headers() -> None:
+    http = http_router()
+
+    def h(ctx: Any, req: Request) -> Response:
+        return Response(repr(req.headers.get("x-empty")))
+
+    http.route(path="/", handler=h)
+    assert call(WSGIApp(http), HTTP_X_EMPTY="")[2] == b"''"
