@@ -222,7 +222,16 @@ class TestErrors:
         assert f"logged by handler {rid}" in log
         assert f"[{rid}] GET {host.mount}/speak /speak 200" in log
 
-    def test_worker_survives_bad_requests(self, host: Host) -> None:
-        for _ in range(3):
-            requests.get(f"{host.base}/boom")
+    def test_worker_survives_hostile_requests(self, host: Host) -> None:
+        for head in [
+            "GET /%ZZ%%% HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+            f"POST {host.mount}/size HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n",
+            f"POST {host.mount}/size HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Length: -5\r\nConnection: close\r\n\r\n",
+            f"FOO {host.mount}/echo/x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        ]:
+            status, _ = raw_exchange(host, head)
+            assert 400 <= status < 500 or status == 0, (head, status)
+        requests.get(f"{host.base}/boom")
         assert requests.get(f"{host.base}/echo/alive").json()["params"] == {"name": "alive"}

@@ -21,7 +21,8 @@ from http import HTTPStatus
 from typing import Any, BinaryIO
 
 from .context import ActionCtx
-from .fetch import BodyTooLarge, Headers, MalformedBody, Request, Response
+from .fetch import DEFAULT_MAX_BODY_SIZE, BodyTooLarge, Headers, MalformedBody, Request, Response
+from .fetch.body import parse_content_length
 from .paths import ParamDecodeError, PatternTimeout, normalize_path
 from .router import HttpRouter, Route
 
@@ -29,8 +30,6 @@ __all__ = ["DEFAULT_MAX_BODY_SIZE", "Dispatcher", "Reply", "StreamAborted", "log
 
 logger = logging.getLogger("convexhttp")
 
-#: Convex's limit for request and response bodies.
-DEFAULT_MAX_BODY_SIZE = 20 * 1024 * 1024
 
 _NULL_BODY_STATUSES = frozenset({204, 205, 304})  # Response refuses statuses below 200
 # Response headers the transport owns: never passed on as the handler set them.
@@ -229,19 +228,15 @@ class Dispatcher:
                 return Reply(204, _reason(204), [allow], []), "-"
             return _text_reply(405, "Method Not Allowed", (allow,)), "-"
 
-        try:
-            request_headers = Headers._from_wire(headers)
-            request = Request._from_server(
-                url, method, request_headers, body, max_body_size=self.max_request_body
-            )
-        except (TypeError, ValueError) as exc:
-            logger.warning("[%s] 400: malformed request: %s", rid, exc)
-            return _text_reply(400, "Bad Request: malformed request"), route.path
+        request_headers = Headers._from_wire(headers)
+        request = Request._from_server(
+            url, method, request_headers, body, max_body_size=self.max_request_body
+        )
 
         # Without a body there is nothing to cap (and the headers stay unparsed).
         declared = None if body is None else request_headers.get("content-length")
         if declared is not None:
-            length = _content_length(declared)
+            length = parse_content_length(declared)
             if length is None:
                 return _text_reply(400, "Bad Request: invalid Content-Length"), route.path
             if length > self.max_request_body:
@@ -347,7 +342,7 @@ class Dispatcher:
                 response._body_chunks().close()
                 return Reply(status, reason, headers, [])
             return Reply(status, reason, headers, list(response._body_chunks()))
-        expected = _content_length(declared)
+        expected = parse_content_length(declared)
         if expected is not None:
             headers.append(("content-length", declared))  # type: ignore[arg-type]
         return Reply(
@@ -422,13 +417,6 @@ class _CappedBody:
         close = getattr(self._chunks, "close", None)
         if close is not None:
             close()
-
-
-def _content_length(value: str | None) -> int | None:
-    """A Content-Length value as a number; None when absent or not plain ASCII digits."""
-    if value is None or not (value.isascii() and value.isdigit()):
-        return None
-    return int(value)
 
 
 async def _await(awaitable: Any) -> Any:

@@ -6,8 +6,11 @@ import io
 import tracemalloc
 
 import pytest
+from werkzeug.exceptions import ClientDisconnected
+from werkzeug.wsgi import LimitedStream
 
 from convexhttp.fetch import BodyTooLarge, Headers, MalformedBody, Request
+from convexhttp.fetch.body import parse_content_length
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -105,17 +108,106 @@ def test_cap_stops_reading_soon_after_it_is_crossed() -> None:
     assert stream.consumed == KIB + 1
 
 
-def test_lying_content_length_is_only_a_hint() -> None:
-    headers = Headers({"content-length": "100"})
-    short = Request._from_server(
+@pytest.mark.parametrize("reader", ["array_buffer", "text", "json", "form_data", "stream"])
+def test_body_shorter_than_content_length_is_malformed(reader: str) -> None:
+    headers = Headers({"content-length": "10", "content-type": "application/x-www-form-urlencoded"})
+    request = Request._from_server(
+        "http://a.test/", "POST", headers, io.BytesIO(b"hello"), max_body_size=KIB
+    )
+    with pytest.raises(MalformedBody, match="ended after 5 of 10 bytes"):
+        if reader == "stream":
+            assert request.body is not None
+            request.body.read()
+        else:
+            getattr(request, reader)()
+
+
+def test_body_is_never_read_past_content_length() -> None:
+    stream = Stream(b"abcdef")
+    headers = Headers({"content-length": "2"})
+    request = Request._from_server("http://a.test/", "POST", headers, stream, max_body_size=KIB)
+    assert request.array_buffer() == b"ab"
+    assert stream.consumed == 2
+
+
+def test_body_of_exactly_content_length() -> None:
+    stream = Stream(b"x" * 200 * KIB)
+    headers = Headers({"content-length": str(200 * KIB)})
+    request = Request._from_server("http://a.test/", "POST", headers, stream, max_body_size=MIB)
+    assert request.array_buffer() == b"x" * 200 * KIB
+    assert stream.consumed == 200 * KIB
+
+
+def test_empty_stream_with_content_length_zero() -> None:
+    headers = Headers({"content-length": "0"})
+    request = Request._from_server(
+        "http://a.test/", "POST", headers, io.BytesIO(b"ignored"), max_body_size=KIB
+    )
+    assert request.text() == ""
+
+
+class Disconnecting(io.RawIOBase):
+    """What werkzeug's LimitedStream does when the client goes away mid-body."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1, /) -> bytes:
+        self.calls += 1
+        if self.calls == 1:
+            return b"abc"
+        raise ClientDisconnected()
+
+
+@pytest.mark.parametrize("length", [True, False])
+def test_client_disconnect_is_malformed_body(length: bool) -> None:
+    headers = Headers({"content-length": "10"} if length else {})
+    request = Request._from_server(
+        "http://a.test/", "POST", headers, Disconnecting(), max_body_size=KIB
+    )
+    with pytest.raises(MalformedBody, match="disconnected after 3 bytes"):
+        request.array_buffer()
+
+
+def test_werkzeug_limited_stream_disconnect_is_malformed_body() -> None:
+    stream = LimitedStream(io.BytesIO(b"hello"), 10)
+    headers = Headers({"content-length": "10"})
+    request = Request._from_server("http://a.test/", "POST", headers, stream, max_body_size=KIB)
+    with pytest.raises(MalformedBody):
+        request.text()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("0", 0),
+        ("10", 10),
+        ("007", 7),
+        ("²", None),
+        ("١٢", None),  # Arabic-Indic digits: isdigit() but not ASCII
+        ("-1", None),
+        ("+1", None),
+        (" 1", None),
+        ("1.0", None),
+        ("1_000", None),
+        ("10, 10", None),
+    ],
+)
+def test_parse_content_length(value: str | None, expected: int | None) -> None:
+    assert parse_content_length(value) == expected
+
+
+def test_non_ascii_digit_content_length_is_no_length() -> None:
+    headers = Headers({"content-length": "²"})
+    request = Request._from_server(
         "http://a.test/", "POST", headers, io.BytesIO(b"abc"), max_body_size=KIB
     )
-    assert short.array_buffer() == b"abc"
-    headers = Headers({"content-length": "2"})
-    long = Request._from_server(
-        "http://a.test/", "POST", headers, io.BytesIO(b"abcdef"), max_body_size=KIB
-    )
-    assert long.array_buffer() == b"abcdef"
+    assert request.array_buffer() == b"abc"
 
 
 def test_malformed_json_from_server() -> None:

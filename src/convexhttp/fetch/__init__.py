@@ -6,7 +6,7 @@ a Response with ``Response._body_length`` / ``Response._body_chunks``.
 
 from .blob import Blob, File
 from .body import DEFAULT_MAX_BODY_SIZE, BodyStream
-from .errors import BodyTooLarge, MalformedBody
+from .errors import BodyTooLarge, FormTooLarge, MalformedBody
 from .form import FormData
 from .headers import Headers
 from .request import AsyncRequest, Request
@@ -22,6 +22,7 @@ __all__ = [
     "BodyTooLarge",
     "File",
     "FormData",
+    "FormTooLarge",
     "Headers",
     "MalformedBody",
     "Request",

@@ -15,6 +15,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, Protocol, TypeAlias, cast
 
+from werkzeug.exceptions import ClientDisconnected
+
 from .blob import Blob, decode_text, encode_text
 from .errors import BodyTooLarge, MalformedBody
 from .form import FormData, form_type, parse_form
@@ -63,11 +65,23 @@ class _BytesSource(ChunkSource):
 
 
 class _FileSource(ChunkSource):
-    """A file object read in CHUNK_SIZE pieces; past ``limit`` bytes, BodyTooLarge."""
+    """A file object read in CHUNK_SIZE pieces; past ``limit`` bytes, BodyTooLarge.
 
-    def __init__(self, file: SupportsRead, *, limit: int | None = None, owned: bool = True) -> None:
+    With ``length`` (a request's Content-Length), no byte past it is read, and a
+    stream ending before it is a truncated body: MalformedBody.
+    """
+
+    def __init__(
+        self,
+        file: SupportsRead,
+        *,
+        limit: int | None = None,
+        length: int | None = None,
+        owned: bool = True,
+    ) -> None:
         self._file = file
         self._limit = limit
+        self._length = length
         self._owned = owned
         self._read = 0
         self._closed = False
@@ -79,9 +93,33 @@ class _FileSource(ChunkSource):
         if self._limit is not None:
             # One byte past the cap is enough to know it is crossed.
             size = min(size, self._limit - self._read + 1)
-        chunk = self._file.read(size)
+        if self._length is not None:
+            size = min(size, self._length - self._read)
+            if size <= 0:  # all of Content-Length read: whatever follows is not this body
+                self.close()
+                raise StopIteration
+        try:
+            chunk = self._file.read(size)
+        except ClientDisconnected as exc:
+            self.close()
+            raise MalformedBody(
+                f"client disconnected after {self._read} bytes of the request body"
+            ) from exc
+        except Exception as exc:
+            if self._owned:  # a handler's file: its failure is the handler's
+                raise
+            # The server could not read the client's body (bad chunk framing, a
+            # reset connection): the request is malformed, not our bug.
+            self.close()
+            raise MalformedBody(
+                f"request body unreadable after {self._read} bytes: {type(exc).__name__}: {exc}"
+            ) from exc
         if not chunk:
             self.close()
+            if self._length is not None and self._read < self._length:
+                raise MalformedBody(
+                    f"request body ended after {self._read} of {self._length} bytes"
+                )
             raise StopIteration
         data = encode_text(chunk) if isinstance(chunk, str) else chunk
         self._read += len(data)
@@ -190,6 +228,7 @@ class Body:
         data: builtins.bytes | None = None,
         source: ChunkSource | None = None,
         length_hint: int | None = None,
+        max_size: int | None = None,
     ) -> None:
         self._data = data
         self._source = source
@@ -197,6 +236,8 @@ class Body:
         self._stream: BodyStream | None = None
         self.is_null = data is None and source is None
         self.used = False
+        # A server body's cap (server_body); also caps a form field held in memory.
+        self.max_size = max_size
 
     def length(self) -> int | None:
         if self.is_null:
@@ -243,16 +284,18 @@ class Body:
         if self.used:
             raise TypeError("cannot clone: body already used")
         if self._source is None:
-            return Body(self._data)
+            return Body(self._data, max_size=self.max_size)
         tee = _Tee(self._source)
         self._source = _TeeBranch(tee, 0)
-        return Body(source=_TeeBranch(tee, 1), length_hint=self._length_hint)
+        return Body(
+            source=_TeeBranch(tee, 1), length_hint=self._length_hint, max_size=self.max_size
+        )
 
     def transfer(self) -> Body:
         """A body taking over this one's bytes; this one is used from now on."""
         if self.is_null:
             return Body()
-        moved = Body(self._data, self._source, self._length_hint)
+        moved = Body(self._data, self._source, self._length_hint, self.max_size)
         self.take()
         return moved
 
@@ -352,13 +395,25 @@ def extract_body(init: BodyInit | None) -> tuple[Body, str | None]:
     raise TypeError(f"cannot use a {type(init).__name__} as a body{hint}")
 
 
+def parse_content_length(value: str | None) -> int | None:
+    """A Content-Length value as a number; None when absent or not plain ASCII digits
+    (``"²".isdigit()`` is true, but it is no length)."""
+    if value is None or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
+
+
 def server_body(stream: SupportsRead, headers: Headers, max_body_size: int) -> Body:
-    """A server's input stream as a body: read lazily, capped at ``max_body_size``."""
-    length = headers.get("content-length")
-    hint = int(length) if length is not None and length.isascii() and length.isdigit() else None
+    """A server's input stream as a body: read lazily, capped at ``max_body_size``.
+
+    With a Content-Length, exactly that many bytes are the body: no more are read,
+    and a stream ending sooner is MalformedBody when read.
+    """
+    length = parse_content_length(headers.get("content-length"))
     return Body(
-        source=_FileSource(stream, limit=max_body_size, owned=False),
-        length_hint=None if hint is None else min(hint, max_body_size),
+        source=_FileSource(stream, limit=max_body_size, length=length, owned=False),
+        length_hint=None if length is None else min(length, max_body_size),
+        max_size=max_body_size,
     )
 
 
@@ -405,7 +460,7 @@ class BodyReaders:
     def _read_form_data(self) -> FormData:
         # A wrong Content-Type is a TypeError before the body is touched.
         mimetype, options = form_type(self.headers.get("content-type"))
-        return parse_form(self._body.reader(), mimetype, options)
+        return parse_form(self._body.reader(), mimetype, options, max_memory=self._body.max_size)
 
 
 class SyncBodyReaders(BodyReaders):

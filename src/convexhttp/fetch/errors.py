@@ -17,5 +17,23 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
+class FormTooLarge(BodyTooLarge):
+    """A form with more parts than ``convexhttp.fetch.form.MAX_FORM_PARTS``, or with a
+    field held in memory larger than the body cap (413, as werkzeug answers).
+
+    ``limit`` is the part limit; ``max_memory`` the byte limit (None: none).
+    """
+
+    def __init__(self, max_parts: int, max_memory: int | None) -> None:
+        memory = "" if max_memory is None else f" or a field larger than {max_memory} bytes"
+        Exception.__init__(
+            self,
+            f"form data has more than {max_parts} parts{memory}; "
+            "raise convexhttp.fetch.form.MAX_FORM_PARTS to accept more parts",
+        )
+        self.limit = max_parts
+        self.max_memory = max_memory
+
+
 class MalformedBody(ValueError):
     """The body is not valid JSON or form data (uncaught, the dispatcher answers 400)."""

@@ -1,21 +1,32 @@
-"""FormData: form fields and files; multipart encoding, and parsing through werkzeug."""
+"""FormData: form fields and files; multipart encoding, and parsing through werkzeug.
+
+``MAX_FORM_PARTS`` caps how many fields and files a parsed form may have (1000,
+werkzeug's default); a form with more is ``FormTooLarge`` (a ``BodyTooLarge``:
+413). It is read on every parse, so an application that needs larger forms can
+raise it: ``convexhttp.fetch.form.MAX_FORM_PARTS = 10_000``.
+"""
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, TypeAlias, cast
 
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
 from .blob import Blob, File
-from .errors import MalformedBody
+from .errors import FormTooLarge, MalformedBody
 
 FormDataEntryValue: TypeAlias = "str | File"
 FormDataInit: TypeAlias = "Mapping[str, str | Blob] | Iterable[tuple[str, str | Blob]]"
+
+MAX_FORM_PARTS = 1000
+"""The most fields and files a parsed form may have (urlencoded or multipart)."""
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 _LONE_NEWLINE = re.compile(r"\r(?!\n)|(?<!\r)\n")
@@ -149,15 +160,32 @@ def form_type(content_type: str | None) -> tuple[str, dict[str, str]]:
     return mimetype, options
 
 
-def parse_form(stream: IO[bytes], mimetype: str, options: dict[str, str]) -> FormData:
+def parse_form(
+    stream: IO[bytes], mimetype: str, options: dict[str, str], *, max_memory: int | None = None
+) -> FormData:
     """Parse a urlencoded or multipart body with werkzeug's form parser.
 
-    A body that does not parse is ``MalformedBody``. werkzeug hands back fields
-    and files apart, so fields come first, then files, each in body order.
+    A body that does not parse is ``MalformedBody``; one with more than
+    ``MAX_FORM_PARTS`` parts, or (with ``max_memory``) a field held in memory
+    larger than ``max_memory`` bytes, is ``FormTooLarge``. werkzeug hands back
+    fields and files apart, so fields come first, then files, each in body order.
     """
-    parser = FormDataParser(cls=_PairList, silent=False)
+    max_parts = MAX_FORM_PARTS
+    if mimetype == "application/x-www-form-urlencoded":
+        # werkzeug applies neither limit to a urlencoded body: check it here, before
+        # parse_qsl builds millions of pairs. Fields are at most one more than the
+        # "&"s (the bound urllib's own max_num_fields uses).
+        data = stream.read()
+        if data.count(b"&") >= max_parts or (max_memory is not None and len(data) > max_memory):
+            raise FormTooLarge(max_parts, max_memory)
+        stream = io.BytesIO(data)  # shares the buffer, no copy
+    parser = FormDataParser(
+        cls=_PairList, silent=False, max_form_memory_size=max_memory, max_form_parts=max_parts
+    )
     try:
         _, fields, files = parser.parse(stream, mimetype, None, options)
+    except RequestEntityTooLarge as exc:
+        raise FormTooLarge(max_parts, max_memory) from exc
     except ValueError as exc:
         raise MalformedBody(f"malformed {mimetype} body: {exc}") from exc
     form = FormData()

@@ -64,7 +64,12 @@ class Headers:
         self._immutable = False
         if init is None:
             return
-        if isinstance(init, Headers):
+        if isinstance(init, _WireHeaders):
+            # A server's headers were never validated: each pair is checked on the way in.
+            for name, values in init._entries.items():
+                for value in values:
+                    self.append(name, value)
+        elif isinstance(init, Headers):
             self._entries = {name: list(values) for name, values in init._entries.items()}
         elif isinstance(init, Mapping):
             for name, value in init.items():
@@ -88,14 +93,23 @@ class Headers:
         """Request headers a server already parsed and checked, read from ``pairs``
         only when first used, lowercased, not re-validated.
 
-        Nothing here reaches the wire unchecked: copying one into a response
-        goes through ``append``/``set``, which validate.
+        Nothing here reaches the wire unchecked: ``Headers(these)`` (as a Response
+        or Request built from them does) copies them through ``append``, which
+        validates each pair; ``_copy()`` keeps them as they are (clone).
         """
         headers = _WireHeaders.__new__(_WireHeaders)
         headers._pairs = pairs
         headers._sorted = None
         headers._immutable = False
         return headers
+
+    def _copy(self) -> Headers:
+        """A mutable copy of the same kind, not re-validated (for clone())."""
+        twin = type(self).__new__(type(self))
+        twin._entries = {name: list(values) for name, values in self._entries.items()}
+        twin._sorted = None
+        twin._immutable = False
+        return twin
 
     def append(self, name: str, value: str) -> None:
         key, value = _normalize_name(name), _normalize_value(value)

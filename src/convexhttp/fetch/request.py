@@ -129,7 +129,7 @@ class RequestBase(BodyReaders):
     def clone(self) -> Self:
         body = self._body.tee()
         twin = copy.copy(self)
-        twin.headers = Headers(self.headers)
+        twin.headers = self.headers._copy()  # a clone keeps the headers as they came
         twin.path_params = dict(self.path_params)
         twin._body = body
         return twin
