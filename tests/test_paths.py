@@ -178,13 +178,20 @@ class TestParamDecoding:
     def test_reserved_escapes_stay_encoded_until_decoded(self) -> None:
         assert match("/q/:v", "/q/a%3Fb%23c") == {"v": "a?b#c"}
 
-    @pytest.mark.parametrize("bad", ["%ZZ", "%FF", "%C3", "100%", "%E2%82"])
+    @pytest.mark.parametrize("bad", ["%FF", "%C3", "%E2%82"])
     def test_invalid_escape_in_a_param_raises(self, bad: str) -> None:
         with pytest.raises(ParamDecodeError, match="'v'"):
             match("/p/:v", f"/p/{bad}")
 
+    @pytest.mark.parametrize("bad", ["%ZZ", "100%", "%4"])
+    def test_lone_percent_in_a_param_is_refused(self, bad: str) -> None:
+        with pytest.raises(ParamDecodeError, match=repr(f"/p/{bad}")):
+            normalize_path(f"/p/{bad}")  # the router never sees it
+        with pytest.raises(ParamDecodeError, match="'v'"):
+            compile_path("/p/:v").match(f"/p/{bad}")  # match() called directly
+
     def test_invalid_escape_outside_params_just_does_not_match(self) -> None:
-        assert match("/p/:v", "/q%ZZ/x") is None
+        assert compile_path("/p/:v").match("/q%ZZ/x") is None
 
     def test_match_returns_a_fresh_dict(self) -> None:
         compiled = compile_path("/p/:v")
@@ -268,14 +275,36 @@ class TestNormalizePath:
             ('/"<>`{}|\\^', "/%22%3C%3E%60%7B%7D%7C%5C%5E"),
             ("/\x00\x7f", "/%00%7F"),
             ("/a?b#c[]", "/a%3Fb%23c%5B%5D"),
-            ("/100%", "/100%"),
-            ("/%zz", "/%zz"),
-            ("/%4", "/%4"),
+            ("/100%25", "/100%25"),
+            ("/%2541", "/%2541"),  # one pass: '%25' stays the '%' it stands for
             ("/\udcff", "/%FF"),  # a surrogate-escaped raw byte
         ],
     )
     def test_cases(self, raw: str, normal: str) -> None:
         assert normalize_path(raw) == normal
+
+    @pytest.mark.parametrize(
+        "raw",
+        [
+            "/100%",
+            "/%zz",
+            "/%4",
+            "/%%41",
+            "/a%/b",
+            "/%%36%31dmin",  # would decode to '/%61dmin' and then to '/admin'
+            "/%%%33%36%33dmin",  # would take three rounds to reach '/admin'
+            "/%\u00e9",
+        ],
+    )
+    def test_lone_percent_is_refused(self, raw: str) -> None:
+        with pytest.raises(ParamDecodeError, match=r"'%' not followed by two hex digits") as info:
+            normalize_path(raw)
+        assert repr(raw) in str(info.value)
+
+    def test_no_double_decoding(self) -> None:
+        # A proxy that blocks '/admin' must not be bypassed by an escape built by decoding.
+        assert normalize_path("/%2561dmin") == "/%2561dmin"
+        assert compile_path("/admin").match(normalize_path("/%2561dmin")) is None
 
     @pytest.mark.parametrize("path", ["/", "/api/v1/users/42", "/a-b_c.d~e", "/!$&'()*+,;=:@", ""])
     def test_clean_paths_come_back_unchanged(self, path: str) -> None:
@@ -283,6 +312,34 @@ class TestNormalizePath:
 
     def test_encoded_slash_is_never_decoded(self) -> None:
         assert normalize_path("/a%2F%2fb") == "/a%2F%2Fb"
+
+
+class TestPercentInRoutes:
+    """A lone '%' in a route's literal text is a literal '%' ('%25'); '\\%' always is."""
+
+    @pytest.mark.parametrize(
+        ("pattern", "static"),
+        [
+            ("/100%", "/100%25"),
+            ("/100%25", "/100%25"),
+            ("/%zz", "/%25zz"),
+            ("/%41", "/A"),  # a valid escape is an escape, as in '/caf%C3%A9'
+            ("/\\%41", "/%2541"),
+            ("/{%}", "/%25"),
+        ],
+    )
+    def test_static(self, pattern: str, static: str) -> None:
+        assert compile_path(pattern).static == static
+
+    def test_matches_the_encoded_percent(self) -> None:
+        assert match("/100%", "/100%25") == {}
+        assert match("/off/:n%", "/off/5%25") == {"n": "5"}
+        assert match("/{%:n}?", "/%2512") == {"n": "12"}
+        assert match("/a%?", "/a") == {}
+        assert match("/a%?", "/a%25") == {}
+
+    def test_prefix(self) -> None:
+        assert compile_prefix("/5%/") == "/5%25/"
 
 
 class TestCompiledForm:
@@ -309,18 +366,24 @@ class TestCompiledForm:
             ("/api/users/:id", ("api", "users")),
             ("/users?/:id", ()),
             ("/file-:name", ()),
-            ("/a/b", ("a", "b")),
-            ("/", ("",)),
+            ("/a/b", ("a",)),  # '/a/b' does not start with '/a/b/'
+            ("/", ()),
             ("/:id", ()),
             ("/assets/{:path}*", ("assets",)),
-            ("/api/:id?", ("api",)),
-            ("/api{/:id}?", ("api",)),
+            ("/api/:id?", ()),  # '/api' matches
+            ("/api{/:id}?", ()),
+            ("/a/:b?", ()),
+            ("/x/y/:z*", ("x",)),  # '/x/y' matches
+            ("/files{/:rest}*", ()),
+            ("/-/?", ()),  # '/-' matches
+            ("/a/b/:c?/d", ("a", "b")),
+            ("/a{/b}?/:c", ("a",)),
             ("/api{-:id}?", ()),
             ("/api/:x{-:y}?", ("api",)),
             ("/name/:a?{-:b}?", ()),  # '/name-b' matches too
             (r"/item/:id(\d+)", ("item",)),
             ("/a/b:c", ("a",)),
-            ("/a/b/", ("a", "b", "")),
+            ("/a/b/", ("a", "b")),
             ("/a//:c", ("a", "")),
             ("/café/:x", ("caf%C3%A9",)),
         ],
@@ -328,12 +391,26 @@ class TestCompiledForm:
     def test_literal_segments(self, pattern: str, segments: tuple[str, ...]) -> None:
         assert compile_path(pattern).literal_segments == segments
 
-    def test_literal_segments_lead_every_matching_path(self) -> None:
-        for pattern, path in [("/api/users/:id", "/api/users/7"), ("/a/b{/:c}?", "/a/b")]:
-            compiled = compile_path(pattern)
-            assert compiled.match(path) is not None
-            n = len(compiled.literal_segments)
-            assert tuple(path.split("/")[1:][:n]) == compiled.literal_segments
+    @pytest.mark.parametrize(
+        ("pattern", "path"),
+        [
+            ("/api/users/:id", "/api/users/7"),
+            ("/a/b{/:c}?", "/a/b"),
+            ("/a/:b?", "/a"),
+            ("/x/y/:z*", "/x/y"),
+            ("/files{/:rest}*", "/files"),
+            ("/-/?", "/-"),
+            ("/a/b", "/a/b"),
+            ("/", "/"),
+        ],
+    )
+    def test_literal_segments_lead_every_matching_path(self, pattern: str, path: str) -> None:
+        # The router indexes a pattern under this head and tries it only for paths
+        # that start with it.
+        compiled = compile_path(pattern)
+        assert compiled.match(path) is not None
+        head = "/" + "".join(f"{s}/" for s in compiled.literal_segments)
+        assert path.startswith(head)
 
     @pytest.mark.parametrize(
         ("a", "b"),
@@ -395,6 +472,40 @@ class TestLinearTime:
             """
         )
         subprocess.run([sys.executable, "-c", code], check=True, timeout=5)
+
+    @pytest.mark.parametrize(
+        ("pattern", "position", "reason"),
+        [
+            ("/w/:a+/:b+", 7, "a second repeated parameter or group"),
+            ("/w/:a*/x/:b*", 9, "a second repeated parameter or group"),
+            ("/:a+{-:b}*", 6, "a second repeated parameter or group"),
+            ("/f.:e+/{:p}+", 8, "a second repeated parameter or group"),
+            (r"/:a(\d+)+/:b+", 10, "a second repeated parameter or group"),
+            ("/a{/b}*", 2, "a '*' on a group without a parameter"),
+            ("/a{-b}+/:c", 2, "a '+' on a group without a parameter"),
+            ("/{-:a}+-:b", 3, "repeated parameter 'a'"),
+            ("/x{.:a}*.:b", 4, "repeated parameter 'a'"),
+        ],
+    )
+    def test_superlinear_default_shapes_are_refused(
+        self, pattern: str, position: int, reason: str
+    ) -> None:
+        # SPEC 3.1: linear time or refused at route(); a timeout any client can
+        # trigger would be a 500 and an error log line per request.
+        with pytest.raises(PathSyntaxError) as info:
+            compile_path(pattern)
+        message = str(info.value)
+        assert repr(pattern) in message
+        assert f"{reason}" in message
+        assert f"at position {position}" in message
+        assert "linear time" in message
+        assert info.value.position == position
+
+    def test_two_repeats_cannot_force_a_timeout(self) -> None:
+        with pytest.raises(PathSyntaxError, match="use a path_prefix route or one repeated"):
+            compile_path("/w/:a+/:b+")
+        compiled = compile_path("/w/:a+")  # one repeat is linear: no timeout to hit
+        assert compiled.match("/w/" + "a/" * 2000 + "/") is None
 
     def test_custom_pattern_times_out(self) -> None:
         compiled = compile_path(r"/:x((?:a|a)*b)")

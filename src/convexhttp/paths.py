@@ -12,11 +12,29 @@ and ``\\`` to make the next character literal. Deviations, all on purpose:
   default param followed, in its segment, by text and then another param cannot
   contain that text's first character (``/:a-:b``: ``a`` holds no ``-``); two
   default params with no text between them (``/:a:b``) are refused.
+- Shapes that no regex matches in linear time are refused at compile time, with a
+  :class:`PathSyntaxError` naming the position: two repeated params or groups in one
+  path (``/w/:a+/:b+``), a repeated group without a param (``/a{/b}*``), and a
+  repeat inside a segment followed there by text starting like its separator and
+  another param (``/{-:a}+-:b``). A timeout any client can trigger would be a 500
+  and an error log line per request.
 - Custom patterns are Python ``regex`` syntax and match the normalised
-  (percent-encoded) path. They, and the few default-only shapes that cannot be made
-  linear (two repeats, a repeated literal group, a repeat inside a segment followed
-  there by a param), run with a timeout: :data:`MATCH_TIMEOUT`, then
+  (percent-encoded) path. Only they run with a timeout: :data:`MATCH_TIMEOUT`, then
   :class:`PatternTimeout`.
+
+Percent signs:
+
+- A request path with a ``%`` not followed by two hex digits is invalid (RFC 3986):
+  :func:`normalize_path` raises :class:`ParamDecodeError` (a 400). Otherwise it
+  normalises in one pass, so an escape is never built out of decoded characters
+  (``/%%36%31dmin`` is refused, not read as ``/admin``).
+- In a route's literal text (and a ``path_prefix``) a valid escape stands for its
+  character (``/caf%C3%A9`` is ``/café``), a lone ``%`` is a literal ``%``
+  (``/100%`` matches a request for ``/100%25``), and ``\\%`` is always a literal
+  ``%`` (``/\\%41`` matches ``/%2541``, not ``/A``).
+- ``literal_segments`` are the leading segments ``s`` such that every path the
+  pattern matches starts with ``"/" + "".join(s + "/" for s in segments)`` (the
+  router's index); ``/a/:b?`` matches ``/a``, so it has none.
 """
 
 from __future__ import annotations
@@ -93,16 +111,26 @@ def normalize_path(raw: str) -> str:
 
     Escapes of unreserved characters are decoded, other escapes get upper-case hex,
     and non-ASCII or disallowed characters are UTF-8 percent-encoded. ``%2F`` stays
-    encoded; a ``%`` without two hex digits is left alone.
+    encoded. One pass: a decoded character is never read again as part of an escape.
+
+    Raises ``ParamDecodeError`` (a 400) for a ``%`` not followed by two hex digits,
+    which RFC 3986 does not allow; decoding around one could build a new escape
+    (``/%%36%31dmin``) and smuggle a path past a proxy.
     """
     if _NEEDS_WORK.search(raw) is None:
         return raw
-    out = _FIXABLE.sub(_fix, raw)
-    if _LONE_PERCENT.search(raw) is not None:
-        # A lone '%' can meet hex digits decoded beside it; settle on a fixed point.
-        while (again := _FIXABLE.sub(_fix, out)) != out:
-            out = again
-    return out
+    lone = _LONE_PERCENT.search(raw)
+    if lone is not None:
+        raise ParamDecodeError(
+            f"request path {raw!r} has a '%' not followed by two hex digits at "
+            f"position {lone.start()}; write a literal '%' as '%25'"
+        )
+    return _FIXABLE.sub(_fix, raw)
+
+
+def _normalize_text(text: str) -> str:
+    """Normal form of a route's literal text: a lone ``%`` there means ``%25``."""
+    return normalize_path(_LONE_PERCENT.sub("%25", text))
 
 
 def _decode(name: str, value: str) -> str:
@@ -253,7 +281,7 @@ def _parse(path: str) -> list[_Token]:
 
     def flush() -> None:
         if text:
-            out.append(normalize_path("".join(text)))
+            out.append(_normalize_text("".join(text)))
             text.clear()
 
     def take_text() -> str:
@@ -261,7 +289,7 @@ def _parse(path: str) -> list[_Token]:
         start = i
         while lex[i].kind in ("char", "escaped"):
             i += 1
-        return "".join(t.value for t in lex[start:i])
+        return "".join(_raw_text(t) for t in lex[start:i])
 
     def take_param() -> tuple[str | None, str | None]:
         nonlocal i, unnamed
@@ -315,10 +343,10 @@ def _parse(path: str) -> list[_Token]:
                     )
                 # Express 4: 's?' makes the one character before it optional.
                 flush()
-                out.append(_Key(None, None, normalize_path(tok.value), "", "?", tok.pos))
+                out.append(_Key(None, None, _normalize_text(_raw_text(tok)), "", "?", tok.pos))
                 i += 2
             else:
-                text.append(tok.value)
+                text.append(_raw_text(tok))
                 i += 1
         elif tok.kind == "open":
             i += 1
@@ -335,7 +363,7 @@ def _parse(path: str) -> list[_Token]:
                 text.append(prefix + suffix)
                 continue
             flush()
-            norm_prefix, norm_suffix = normalize_path(prefix), normalize_path(suffix)
+            norm_prefix, norm_suffix = _normalize_text(prefix), _normalize_text(suffix)
             key_pos = tok.pos if name is None else pos
             out.append(_Key(name, pattern, norm_prefix, norm_suffix, modifier, key_pos))
         elif tok.kind == "close":
@@ -351,6 +379,11 @@ def _parse(path: str) -> list[_Token]:
             )
     flush()
     return out
+
+
+def _raw_text(tok: _Lexeme) -> str:
+    """A text lexeme as raw path text: ``\\%`` is always a literal ``%`` (``%25``)."""
+    return "%25" if tok.kind == "escaped" and tok.value == "%" else tok.value
 
 
 def _group_error(path: str, open_pos: int, found: _Lexeme) -> PathSyntaxError:
@@ -453,7 +486,7 @@ class _Regex:
     names: list[str] = field(default_factory=list)
     separators: list[str | None] = field(default_factory=list)  # None: not repeated
     optional: bool = False  # some param may be absent
-    guarded: bool = False  # not linear by construction: match with a timeout
+    guarded: bool = False  # has a custom pattern: match with a timeout
 
     def source(self, groups: Sequence[str] | None) -> str:
         return "".join(
@@ -496,21 +529,50 @@ def _default_element(
 
 def _build(path: str, tokens: Sequence[_Token]) -> _Regex:
     out = _Regex()
-    repeats = 0
+    first_repeat: _Key | None = None
     for index, tok in enumerate(tokens):
         if isinstance(tok, str):
             out.parts.append(re.escape(tok))
             continue
-        repeats += tok.repeated
+        if tok.repeated:
+            if first_repeat is not None:
+                # Two repeats can trade values back and forth: quadratic on a miss.
+                raise _superlinear(
+                    path,
+                    tok,
+                    "a second repeated parameter or group (the first is at position "
+                    f"{first_repeat.pos})",
+                    "two repeated params in one path cannot be matched in linear time; "
+                    "use a path_prefix route or one repeated param",
+                )
+            first_repeat = tok
         prefix, suffix = re.escape(tok.prefix), re.escape(tok.suffix)
         optional = "?" if tok.optional else ""
         if tok.name is None:
+            if tok.repeated:
+                raise _superlinear(
+                    path,
+                    tok,
+                    f"a '{tok.modifier}' on a group without a parameter",
+                    "a repeated literal group cannot be matched in linear time; "
+                    "write its text out, make it optional with '?', or use a "
+                    "path_prefix route",
+                )
             out.parts.append(f"(?:{prefix}{suffix}){tok.modifier}")
-            out.guarded = out.guarded or tok.repeated
             continue
         if tok.pattern is None:
             element, ambiguous = _default_element(path, tokens, index, tok)
-            out.guarded = out.guarded or ambiguous
+            if ambiguous:
+                raise _superlinear(
+                    path,
+                    tok,
+                    f"repeated parameter {tok.name!r} (separated by {tok.separator!r}) is "
+                    "followed in its segment by text starting like its separator and "
+                    "another parameter",
+                    "this cannot be matched in linear time; start the text after it "
+                    "with another character, put a '/' between them, or use one "
+                    "repeated param at the end of the segment",
+                )
         else:
             element = f"(?:{tok.pattern})"
             out.guarded = True
@@ -522,20 +584,43 @@ def _build(path: str, tokens: Sequence[_Token]) -> _Regex:
         out.names.append(tok.name)
         out.separators.append(tok.separator if tok.repeated else None)
         out.optional = out.optional or tok.optional
-    # Two repeats can trade values back and forth: quadratic on a miss.
-    out.guarded = out.guarded or repeats > 1
     return out
 
 
+def _superlinear(path: str, key: _Key, reason: str, hint: str) -> PathSyntaxError:
+    """The error for a default-only shape that no regex matches in linear time."""
+    return PathSyntaxError(path, key.pos, reason, hint)
+
+
 def _literal_segments(tokens: Sequence[_Token]) -> tuple[str, ...]:
+    """Leading segments ``s`` such that every matching path starts with ``/s1/s2/.../``.
+
+    The leading text counts up to its last ``/``; its final piece counts too only when
+    what follows it always starts with ``/`` (not when it is optional: ``/a/:b?``
+    matches ``/a``, so its segments are ``()``).
+    """
     if not tokens or not isinstance(tokens[0], str):
         return ()
     parts = tokens[0].split("/")[1:]
-    if len(tokens) > 1:
-        after = _follow("", tokens[1:])
-        if after.adjacent or after.adjacent_custom or not after.units <= {"/"}:
-            parts.pop()  # the last piece runs on into something dynamic
+    if not _always_starts_with_slash(tokens[1:]):
+        parts.pop()  # the last piece may end the path or run on into something dynamic
     return tuple(parts)
+
+
+def _always_starts_with_slash(tokens: Sequence[_Token]) -> bool:
+    """Whether every text ``tokens`` can match is non-empty and starts with ``/``."""
+    for tok in tokens:
+        if isinstance(tok, str):
+            if tok:
+                return tok[0] == "/"
+            continue
+        first = tok.prefix or (tok.suffix if tok.name is None else "")
+        if not first.startswith("/"):
+            return False  # a value or other text can come first
+        if not tok.optional:
+            return True
+        # present, it starts with '/'; absent, what follows it comes first
+    return False  # the rest can be empty
 
 
 # -- the compiled form -------------------------------------------------------------
@@ -659,9 +744,7 @@ def compile_path(path: str) -> CompiledPath:
     return CompiledPath(
         source=path,
         static=static,
-        literal_segments=tuple(static.split("/")[1:])
-        if static is not None
-        else _literal_segments(tokens),
+        literal_segments=_literal_segments(tokens),
         key=key,
         _plain=None if built.guarded else re.compile(source),
         _guarded=_compile_guarded(path, source, tokens) if built.guarded else None,
@@ -683,4 +766,4 @@ def compile_prefix(prefix: str) -> str:
     """Validate a ``path_prefix`` and return its normalised form."""
     if not (prefix.startswith("/") and prefix.endswith("/")):
         raise ValueError(f"route path_prefix {prefix!r} must start and end with '/'")
-    return normalize_path(prefix)
+    return _normalize_text(prefix)

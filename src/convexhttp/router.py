@@ -222,7 +222,8 @@ class HttpRouter:
         """``(handler, method, routed_path, params)`` for a request, or None.
 
         ``path`` is the raw request path (percent-encoded, no query); HEAD is
-        looked up as GET.
+        looked up as GET. Raises ``ParamDecodeError`` for a path with a lone
+        ``%`` or a param that is not percent-encoded UTF-8.
         """
         r, params, _ = self.match(normalize_path(path), method)
         if r is None:
