@@ -293,3 +293,39 @@ class TestMethodFallThroughIsNotBlockedByOtherMethods:
         http.route(path="/file/:name", method="GET", handler=h1)
         route, _, allowed = http.match("/file/%FF", "PUT")
         assert route is None and allowed == {"GET"}
+
+
+TRICKY_PATTERNS = [
+    "/a/:b?",
+    "/x/y/:z*",
+    "/files{/:rest}*",
+    "/-/?",
+    "/users?/:id",
+    "/assets/{:path}*",
+    "/file/:path+",
+    "/api/v1/:id.json",
+    "/a-:id",
+    "/:x/b",
+    r"/item/:id(\d+)",
+    "/p/:a-:b",
+    "/q/{x-:y}?",
+]
+CANDIDATE_PATHS = [
+    "/", "/a", "/a/", "/a/1", "/x/y", "/x/y/", "/x/y/1/2", "/files", "/files/", "/files/a/b",
+    "/-", "/-/", "/user/1", "/users/1", "/assets/", "/assets/a/b", "/file/a", "/file/",
+    "/api/v1/7.json", "/api/v1/.json", "/a-7", "/z/b", "/item/12", "/item/x", "/p/a-b",
+    "/p/a-b-c", "/q/", "/q/x-1", "/q",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("pattern", TRICKY_PATTERNS)
+def test_router_lookup_agrees_with_the_compiled_pattern(pattern: str) -> None:
+    from convexhttp.paths import compile_path, normalize_path
+
+    http = http_router()
+    http.route(path=pattern, handler=h1)
+    compiled = compile_path(pattern)
+    for path in CANDIDATE_PATHS:
+        expected = compiled.match(normalize_path(path))
+        found = http.lookup(path, "GET")
+        assert (found[3] if found else None) == expected, (pattern, path)
