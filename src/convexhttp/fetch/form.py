@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any, TypeAlias, cast
 
 from werkzeug.datastructures import MultiDict
@@ -21,6 +21,7 @@ from werkzeug.http import parse_options_header
 
 from .blob import Blob, File
 from .errors import FormTooLarge, MalformedBody
+from .pairs import PairIterable
 
 FormDataEntryValue: TypeAlias = "str | File"
 FormDataInit: TypeAlias = "Mapping[str, str | Blob] | Iterable[tuple[str, str | Blob]]"
@@ -46,7 +47,7 @@ def _entry_value(value: str | Blob, filename: str | None) -> FormDataEntryValue:
     return File([value], name, type=value.type)
 
 
-class FormData:
+class FormData(PairIterable[FormDataEntryValue]):
     """Ordered (name, value) entries of a form; a value is a ``str`` or a ``File``.
 
     Iterating yields names (with repeats), like ``keys()``; ``items()`` yields pairs.
@@ -87,19 +88,6 @@ class FormData:
     def items(self) -> Iterator[tuple[str, FormDataEntryValue]]:
         return iter(list(self._entries))
 
-    def keys(self) -> Iterator[str]:
-        return (n for n, _ in self.items())
-
-    def values(self) -> Iterator[FormDataEntryValue]:
-        return (v for _, v in self.items())
-
-    def for_each(self, callback: Callable[[FormDataEntryValue, str, FormData], object]) -> None:
-        for name, value in self.items():
-            callback(value, name, self)
-
-    def __iter__(self) -> Iterator[str]:
-        return self.keys()
-
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -137,7 +125,6 @@ class FormData:
         return bytes(out), f"multipart/form-data; boundary={boundary.decode()}"
 
     getAll = get_all
-    forEach = for_each
     entries = items
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeAlias
+
+from .pairs import PairIterable
 
 HeadersInit: TypeAlias = "Headers | Mapping[str, str] | Iterable[tuple[str, str]]"
 
@@ -49,7 +51,7 @@ def _normalize_value(value: object) -> str:
     return value
 
 
-class Headers:
+class Headers(PairIterable[str]):
     """Case-insensitive multimap of HTTP headers, as the Fetch API's ``Headers``.
 
     Iteration, ``keys()``, ``values()`` and ``items()`` follow fetch's "sort and
@@ -145,19 +147,6 @@ class Headers:
             yield pairs[index]
             index += 1
 
-    def keys(self) -> Iterator[str]:
-        return (name for name, _ in self.items())
-
-    def values(self) -> Iterator[str]:
-        return (value for _, value in self.items())
-
-    def for_each(self, callback: Callable[[str, str, Headers], object]) -> None:
-        for name, value in self.items():
-            callback(value, name, self)
-
-    def __iter__(self) -> Iterator[str]:
-        return self.keys()
-
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._entries
 
@@ -181,7 +170,6 @@ class Headers:
             raise TypeError("these headers are immutable (Response.error())")
 
     getSetCookie = get_set_cookie
-    forEach = for_each
     entries = items
 
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeAlias
 from urllib.parse import parse_qsl, quote, quote_plus, urljoin, urlsplit
 
+from .pairs import PairIterable
+
 SearchParamsInit: TypeAlias = (
     "str | URLSearchParams | Mapping[str, str] | Iterable[tuple[str, str]]"
 )
@@ -226,7 +228,7 @@ def _check_str(value: object, what: str) -> str:
     return value
 
 
-class URLSearchParams:
+class URLSearchParams(PairIterable[str]):
     """An ordered list of query (name, value) pairs, as WHATWG's ``URLSearchParams``.
 
     Iterating yields names (with repeats), like ``keys()``; ``items()`` yields pairs.
@@ -298,19 +300,6 @@ class URLSearchParams:
     def items(self) -> Iterator[tuple[str, str]]:
         return iter(list(self._pairs))
 
-    def keys(self) -> Iterator[str]:
-        return (n for n, _ in self.items())
-
-    def values(self) -> Iterator[str]:
-        return (v for _, v in self.items())
-
-    def for_each(self, callback: Callable[[str, str, URLSearchParams], object]) -> None:
-        for name, value in self.items():
-            callback(value, name, self)
-
-    def __iter__(self) -> Iterator[str]:
-        return self.keys()
-
     def __len__(self) -> int:
         return len(self._pairs)
 
@@ -329,5 +318,4 @@ class URLSearchParams:
 
     getAll = get_all
     toString = to_string
-    forEach = for_each
     entries = items
