@@ -279,3 +279,13 @@ def test_tasks_left_by_an_async_handler_are_cancelled_after_it() -> None:
     http.route(path="/a", handler=h)
     reply, body = serve(Dispatcher(http), "GET", "/a")
     assert (reply.status, body, cancelled) == (200, b"ok", [True])
+
+
+def test_a_response_whose_body_was_read_is_a_500_naming_why(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    used = Response("spent")
+    used.text()
+    reply, _ = _serve_response(used)
+    assert reply.status == 500
+    assert "whose body it had already read" in caplog.text

@@ -171,10 +171,10 @@ class Dispatcher:
 
         ``url`` is the absolute URL the handler sees; ``path`` the raw,
         percent-encoded path relative to where the router is mounted (no query);
-        ``full_path`` the raw path with the mount prefix (for the log line and the
-        404 text; taken from ``url`` when not given, so a Host header cannot
-        disguise it only when it is given); ``body`` the request body stream, or
-        None when the request has none.
+        ``body`` the request body stream, or None when the request has none.
+        ``full_path`` is the raw path with the mount prefix, for the log line and
+        the 404 text: adapters pass it so that a Host header cannot disguise it
+        (without it, it is read from ``url``).
         """
         start = time.perf_counter()
         rid = _new_request_id()
@@ -185,10 +185,9 @@ class Dispatcher:
         except Exception:  # a bug of ours must still answer, never kill the worker
             logger.exception("[%s] internal error while dispatching %s %s", rid, method, shown)
             reply = _json_reply(500, {"code": f"[Request ID: {rid}] Server Error"})
-        if method == "HEAD" and not isinstance(reply.body, list | tuple):
+        if method == "HEAD":  # every answer to HEAD, ours included, keeps its headers only
             reply.close()
-        if method == "HEAD":
-            reply.body = []  # every answer to HEAD, ours included, keeps its headers only
+            reply.body = []
         if logger.isEnabledFor(logging.INFO):
             logger.info(
                 "[%s] %s %s %s %d %.2fms",
@@ -250,9 +249,9 @@ class Dispatcher:
 
         request.path_params = params or {}  # a fresh dict: the empty one is shared
         request.route = route.path
-        return self._run(rid, route, request, method), route.path
+        return self._run(rid, route, request), route.path
 
-    def _run(self, rid: str, route: Route, request: Request, method: str) -> Reply:
+    def _run(self, rid: str, route: Route, request: Request) -> Reply:
         ctx = self._ctx_factory(rid)
         handler = route.handler
         try:
@@ -282,7 +281,14 @@ class Dispatcher:
             return self._server_error(rid, None)
         if result.type == "error":
             return _text_reply(502, "Bad Gateway")
-        return self._reply(rid, result, method)
+        if result.body_used:
+            logger.error(
+                "[%s] handler for %s returned a Response whose body it had already read",
+                rid,
+                route.path,
+            )
+            return self._server_error(rid, None)
+        return self._reply(rid, result)
 
     def _server_error(self, rid: str, exc: BaseException | None) -> Reply:
         payload = {"code": f"[Request ID: {rid}] Server Error"}
@@ -291,7 +297,7 @@ class Dispatcher:
             payload["trace"] = "".join(traceback.format_exception(exc))
         return _json_reply(500, payload)
 
-    def _reply(self, rid: str, response: Response, method: str) -> Reply:
+    def _reply(self, rid: str, response: Response) -> Reply:
         status = response.status
         pairs = response.headers._sorted_pairs()
         length = response._body_length()
@@ -336,15 +342,12 @@ class Dispatcher:
                 headers.append(("content-length", declared))
             response._body_chunks().close()
             return Reply(status, reason, headers, [])
-        if length is not None:  # in memory already, and checked against the limit above
+        if length is not None:  # in memory already (no copy), checked against the limit above
             headers.append(("content-length", str(length)))
-            if method == "HEAD":
-                response._body_chunks().close()
-                return Reply(status, reason, headers, [])
             return Reply(status, reason, headers, list(response._body_chunks()))
         expected = parse_content_length(declared)
         if expected is not None:
-            headers.append(("content-length", declared))  # type: ignore[arg-type]
+            headers.append(("content-length", str(expected)))
         return Reply(
             status,
             reason,
