@@ -108,3 +108,13 @@ def test_serve_takes_body_limits(tmp_path: Path) -> None:
         assert requests.post(server.url + "/size", data=b"x" * 11).status_code == 413
     finally:
         server.stop()
+
+
+def test_serve_debug_sends_the_error_to_the_client(tmp_path: Path) -> None:
+    server = support.convexhttp_serve("tests.apps.behaviour:http", tmp_path / "log", "--debug")
+    try:
+        body = requests.get(server.url + "/boom").json()
+        assert "RuntimeError: secret detail" in body["message"]
+        assert "Traceback" in body["trace"]
+    finally:
+        server.stop()
