@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import IO, Any, TypeAlias, cast
 
 from werkzeug.datastructures import MultiDict
@@ -21,7 +21,7 @@ from werkzeug.http import parse_options_header
 
 from .blob import Blob, File
 from .errors import FormTooLarge, MalformedBody
-from .pairs import PairIterable
+from .pairs import PairList
 
 FormDataEntryValue: TypeAlias = "str | File"
 FormDataInit: TypeAlias = "Mapping[str, str | Blob] | Iterable[tuple[str, str | Blob]]"
@@ -47,14 +47,14 @@ def _entry_value(value: str | Blob, filename: str | None) -> FormDataEntryValue:
     return File([value], name, type=value.type)
 
 
-class FormData(PairIterable[FormDataEntryValue]):
+class FormData(PairList[FormDataEntryValue]):
     """Ordered (name, value) entries of a form; a value is a ``str`` or a ``File``.
 
     Iterating yields names (with repeats), like ``keys()``; ``items()`` yields pairs.
     """
 
     def __init__(self, init: FormDataInit | None = None) -> None:
-        self._entries: list[tuple[str, FormDataEntryValue]] = []
+        self._pairs: list[tuple[str, FormDataEntryValue]] = []
         if init is None:
             return
         pairs = init.items() if isinstance(init, Mapping) else init
@@ -62,40 +62,31 @@ class FormData(PairIterable[FormDataEntryValue]):
             self.append(name, value)
 
     def append(self, name: str, value: str | Blob, filename: str | None = None) -> None:
-        self._entries.append((self._check_name(name), _entry_value(value, filename)))
+        self._pairs.append((self._check_name(name), _entry_value(value, filename)))
 
     def set(self, name: str, value: str | Blob, filename: str | None = None) -> None:
         entry = (self._check_name(name), _entry_value(value, filename))
-        index = next((i for i, (n, _) in enumerate(self._entries) if n == name), None)
+        index = next((i for i, (n, _) in enumerate(self._pairs) if n == name), None)
         if index is None:
-            self._entries.append(entry)
+            self._pairs.append(entry)
         else:
-            self._entries[index] = entry
-            self._entries[index + 1 :] = [e for e in self._entries[index + 1 :] if e[0] != name]
+            self._pairs[index] = entry
+            self._pairs[index + 1 :] = [e for e in self._pairs[index + 1 :] if e[0] != name]
 
     def get(self, name: str) -> FormDataEntryValue | None:
-        return next((v for n, v in self._entries if n == name), None)
+        return next((v for n, v in self._pairs if n == name), None)
 
     def get_all(self, name: str) -> list[FormDataEntryValue]:
-        return [v for n, v in self._entries if n == name]
+        return [v for n, v in self._pairs if n == name]
 
     def has(self, name: str) -> bool:
-        return any(n == name for n, _ in self._entries)
+        return any(n == name for n, _ in self._pairs)
 
     def delete(self, name: str) -> None:
-        self._entries = [(n, v) for n, v in self._entries if n != name]
-
-    def items(self) -> Iterator[tuple[str, FormDataEntryValue]]:
-        return iter(list(self._entries))
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, name: object) -> bool:
-        return any(n == name for n, _ in self._entries)
+        self._pairs = [(n, v) for n, v in self._pairs if n != name]
 
     def __repr__(self) -> str:
-        return f"FormData({self._entries!r})"
+        return f"FormData({self._pairs!r})"
 
     @staticmethod
     def _check_name(name: object) -> str:
@@ -107,7 +98,7 @@ class FormData(PairIterable[FormDataEntryValue]):
         """The multipart/form-data body (HTML's encoding) and its Content-Type."""
         boundary = f"----convexhttpFormBoundary{secrets.token_hex(16)}".encode()
         out = bytearray()
-        for name, value in self._entries:
+        for name, value in self._pairs:
             name = _LONE_NEWLINE.sub("\r\n", name).translate(_DISPOSITION_ESCAPES)
             out += b'--%s\r\nContent-Disposition: form-data; name="%s"' % (
                 boundary,
@@ -125,7 +116,6 @@ class FormData(PairIterable[FormDataEntryValue]):
         return bytes(out), f"multipart/form-data; boundary={boundary.decode()}"
 
     getAll = get_all
-    entries = items
 
 
 class _PairList(MultiDict[str, Any]):

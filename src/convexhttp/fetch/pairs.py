@@ -28,3 +28,20 @@ class PairIterable(Generic[V]):
         return self.keys()
 
     forEach = for_each
+
+
+class PairList(PairIterable[V]):
+    """A pair iterable kept as an ordered list of ``(name, value)`` pairs in ``_pairs``."""
+
+    _pairs: list[tuple[str, V]]
+
+    def items(self) -> Iterator[tuple[str, V]]:
+        return iter(list(self._pairs))  # a snapshot: changes while iterating are safe
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __contains__(self, name: object) -> bool:
+        return any(n == name for n, _ in self._pairs)
+
+    entries = items  # fetch's spelling

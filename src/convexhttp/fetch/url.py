@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeAlias
 from urllib.parse import parse_qsl, quote, quote_plus, urljoin, urlsplit
 
-from .pairs import PairIterable
+from .pairs import PairList
 
 SearchParamsInit: TypeAlias = (
     "str | URLSearchParams | Mapping[str, str] | Iterable[tuple[str, str]]"
@@ -228,7 +228,7 @@ def _check_str(value: object, what: str) -> str:
     return value
 
 
-class URLSearchParams(PairIterable[str]):
+class URLSearchParams(PairList[str]):
     """An ordered list of query (name, value) pairs, as WHATWG's ``URLSearchParams``.
 
     Iterating yields names (with repeats), like ``keys()``; ``items()`` yields pairs.
@@ -297,15 +297,6 @@ class URLSearchParams(PairIterable[str]):
             f"{_encode_form_component(n)}={_encode_form_component(v)}" for n, v in self._pairs
         )
 
-    def items(self) -> Iterator[tuple[str, str]]:
-        return iter(list(self._pairs))
-
-    def __len__(self) -> int:
-        return len(self._pairs)
-
-    def __contains__(self, name: object) -> bool:
-        return any(n == name for n, _ in self._pairs)
-
     def __str__(self) -> str:
         return self.to_string()
 
@@ -318,4 +309,3 @@ class URLSearchParams(PairIterable[str]):
 
     getAll = get_all
     toString = to_string
-    entries = items
