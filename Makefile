@@ -16,7 +16,7 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/convexhttp serve examples.quickstart.app:http --bind $(BIND)
+	$(BIN)/convexhttp serve examples.quickstart.http:http --bind $(BIND) --workers 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src adapters tests benchmarks examples

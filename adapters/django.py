@@ -10,7 +10,7 @@ stream, so ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not cap the router's own limit.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
@@ -19,7 +19,8 @@ from django.urls import URLPattern, re_path
 from django.utils.encoding import repercent_broken_unicode
 from django.views.decorators.csrf import csrf_exempt
 
-from convexhttp.dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher, Reply
+from convexhttp.deployment import Deployment, Options
+from convexhttp.dispatch import Reply
 from convexhttp.router import HttpRouter
 
 from .wsgi import environ_headers, environ_url, request_body, routed_path
@@ -108,13 +109,7 @@ def _url(request: HttpRequest, full_path: str) -> str:
     return environ_url(request.META, full_path)  # what Django would say, without its overhead
 
 
-def view(
-    http: HttpRouter,
-    *,
-    debug: bool = False,
-    max_request_body: int = DEFAULT_MAX_BODY_SIZE,
-    max_response_body: int = DEFAULT_MAX_BODY_SIZE,
-) -> View:
+def view(http: HttpRouter | Deployment, **options: Unpack[Options]) -> View:
     """A Django view serving ``http``.
 
     The router sees the ``path`` the URL pattern captured (as ``/<path>``), or
@@ -122,9 +117,7 @@ def view(
     view(http))`` mounts it at ``/hooks``, ``path("stripe", view(http))`` serves
     the router's ``/stripe`` route.
     """
-    dispatcher = Dispatcher(
-        http, debug=debug, max_request_body=max_request_body, max_response_body=max_response_body
-    )
+    dispatcher = Deployment.of(http, options).dispatcher
 
     def convexhttp_view(
         request: HttpRequest, path: str | None = None, **other_captures: Any
@@ -153,15 +146,8 @@ def view(
     return exempt
 
 
-def urls(
-    http: HttpRouter,
-    *,
-    debug: bool = False,
-    max_request_body: int = DEFAULT_MAX_BODY_SIZE,
-    max_response_body: int = DEFAULT_MAX_BODY_SIZE,
-) -> list[URLPattern]:
-    """URL patterns for ``include()``: every path below the include, every method."""
-    serve = view(
-        http, debug=debug, max_request_body=max_request_body, max_response_body=max_response_body
-    )
+def urls(http: HttpRouter | Deployment, **options: Unpack[Options]) -> list[URLPattern]:
+    """URL patterns for ``include()``: every path below the include, every method.
+    ``options``: see ``convexhttp.Options``."""
+    serve = view(http, **options)
     return [re_path(r"^(?P<path>(?s:.*))$", serve, name="convexhttp")]  # (?s): %0A is ours too

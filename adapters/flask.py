@@ -9,12 +9,13 @@ view; the router still sees the raw path, so ``%2F`` survives.
 from __future__ import annotations
 
 from functools import partial
+from typing import Unpack
 
 from flask import Blueprint, Response, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import PathConverter, Rule
 
-from convexhttp.dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher
+from convexhttp.deployment import Deployment, Options
 from convexhttp.router import HttpRouter
 
 from .wsgi import environ_headers, environ_url, request_body, routed_path
@@ -39,22 +40,19 @@ class _ReplyResponse(Response):
 
 
 def blueprint(
-    http: HttpRouter,
+    http: HttpRouter | Deployment,
     *,
     url_prefix: str | None = None,
     name: str = "convexhttp",
-    debug: bool = False,
-    max_request_body: int = DEFAULT_MAX_BODY_SIZE,
-    max_response_body: int = DEFAULT_MAX_BODY_SIZE,
+    **options: Unpack[Options],
 ) -> Blueprint:
     """A Flask blueprint serving ``http`` under ``url_prefix`` (the app's root when None).
 
     The router sees paths relative to where the blueprint ends up mounted,
-    including a ``url_prefix`` given to ``app.register_blueprint``.
+    including a ``url_prefix`` given to ``app.register_blueprint``. ``options``:
+    see ``convexhttp.Options`` (functions, database, debug, body limits).
     """
-    dispatcher = Dispatcher(
-        http, debug=debug, max_request_body=max_request_body, max_response_body=max_response_body
-    )
+    dispatcher = Deployment.of(http, options).dispatcher
 
     def dispatch(mount: str | None, below: str, **prefix_args: object) -> Response:
         req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup

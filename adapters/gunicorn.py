@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, Unpack
 
 from gunicorn.app.base import BaseApplication
 
-from convexhttp.dispatch import DEFAULT_MAX_BODY_SIZE
+from convexhttp.deployment import Options
 from convexhttp.router import HttpRouter
 
 from .wsgi import WSGIApp
@@ -54,37 +54,28 @@ def _configure_logging() -> None:
 
 
 class GunicornApp(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
-    """gunicorn running ``WSGIApp`` for the router named by ``spec`` (loaded in each worker)."""
+    """gunicorn running ``WSGIApp`` for the router named by ``spec``, built in each worker
+    after the fork (so every worker opens its own database connections)."""
 
     def __init__(
         self,
         spec: str,
-        options: dict[str, Any] | None = None,
-        *,
-        debug: bool = False,
-        max_request_body: int = DEFAULT_MAX_BODY_SIZE,
-        max_response_body: int = DEFAULT_MAX_BODY_SIZE,
+        settings: dict[str, Any] | None = None,
+        **options: Unpack[Options],
     ):
         self.spec = spec
-        self.options = options or {}
-        self.debug = debug
-        self.max_request_body = max_request_body
-        self.max_response_body = max_response_body
+        self.settings = settings or {}
+        self.app_options = options
         super().__init__()
 
     def load_config(self) -> None:
-        for key, value in self.options.items():
+        for key, value in self.settings.items():
             if key in self.cfg.settings and value is not None:
                 self.cfg.set(key, value)
 
     def load(self) -> WSGIApp:
         _configure_logging()
-        return WSGIApp(
-            load_router(self.spec),
-            debug=self.debug,
-            max_request_body=self.max_request_body,
-            max_response_body=self.max_response_body,
-        )
+        return WSGIApp(load_router(self.spec), **self.app_options)
 
 
 def serve(
@@ -94,16 +85,16 @@ def serve(
     workers: int = 1,
     threads: int = 1,
     reload: bool = False,
-    debug: bool = False,
-    max_request_body: int = DEFAULT_MAX_BODY_SIZE,
-    max_response_body: int = DEFAULT_MAX_BODY_SIZE,
-    **options: Any,
+    settings: dict[str, Any] | None = None,
+    **options: Unpack[Options],
 ) -> None:
-    """Run gunicorn in this process until it is stopped."""
-    GunicornApp(
-        spec,
-        {"bind": bind, "workers": workers, "threads": threads, "reload": reload, **options},
-        debug=debug,
-        max_request_body=max_request_body,
-        max_response_body=max_response_body,
-    ).run()
+    """Run gunicorn in this process until it is stopped. ``settings``: more of gunicorn's
+    own settings; ``options``: the app's (``convexhttp.Options``)."""
+    gunicorn_settings = {
+        "bind": bind,
+        "workers": workers,
+        "threads": threads,
+        "reload": reload,
+        **(settings or {}),
+    }
+    GunicornApp(spec, gunicorn_settings, **options).run()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 from urllib.parse import quote, unquote_to_bytes
 
 from werkzeug.wsgi import get_input_stream
 
-from convexhttp.dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher, Reply
+from convexhttp.deployment import Deployment, Options
+from convexhttp.dispatch import Reply
 from convexhttp.router import HttpRouter
 
 if TYPE_CHECKING:
@@ -151,23 +152,13 @@ def send_reply(reply: Reply, start_response: StartResponse) -> Iterable[bytes]:
 
 
 class WSGIApp:
-    """A WSGI application serving ``http``; mount it anywhere (SCRIPT_NAME is respected)."""
+    """A WSGI application serving ``http`` (a router or a ``Deployment``); mount it
+    anywhere (SCRIPT_NAME is respected). ``options``: see ``convexhttp.Options``."""
 
-    def __init__(
-        self,
-        http: HttpRouter,
-        *,
-        debug: bool = False,
-        max_request_body: int = DEFAULT_MAX_BODY_SIZE,
-        max_response_body: int = DEFAULT_MAX_BODY_SIZE,
-    ) -> None:
-        self.http = http
-        self.dispatcher = Dispatcher(
-            http,
-            debug=debug,
-            max_request_body=max_request_body,
-            max_response_body=max_response_body,
-        )
+    def __init__(self, http: HttpRouter | Deployment, **options: Unpack[Options]) -> None:
+        self.deployment = Deployment.of(http, options)
+        self.http = self.deployment.http
+        self.dispatcher = self.deployment.dispatcher
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         full_path, path = routed_path(environ)

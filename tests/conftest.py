@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,19 @@ from pathlib import Path
 import pytest
 
 from tests import support
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_default_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Apps built in this process without database= use a file of this session's, never
+    ./convexhttp.sqlite3 in the checkout."""
+    before = os.environ.get("CONVEXHTTP_DATABASE")
+    os.environ["CONVEXHTTP_DATABASE"] = str(tmp_path_factory.mktemp("db") / "default.sqlite3")
+    yield
+    if before is None:
+        del os.environ["CONVEXHTTP_DATABASE"]
+    else:
+        os.environ["CONVEXHTTP_DATABASE"] = before
 
 
 @dataclass
@@ -25,7 +39,7 @@ class Host:
 
 
 def _start_wsgi(log: Path) -> tuple[support.Server, str]:
-    return support.convexhttp_serve("tests.apps.behaviour:http", log), ""
+    return support.convexhttp_serve("tests.apps.behaviour.http:http", log), ""
 
 
 def _start_flask(log: Path) -> tuple[support.Server, str]:

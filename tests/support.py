@@ -31,7 +31,14 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log
         self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        full_env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **(env or {})}
+        full_env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+            # each server its own database next to its log, unless the test names one
+            "CONVEXHTTP_DATABASE": str(log.with_suffix(".sqlite3")),
+            **(env or {}),
+        }
         self.proc = subprocess.Popen(
             list(argv),
             cwd=ROOT,

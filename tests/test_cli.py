@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,17 +17,20 @@ from tests import support
 @pytest.fixture(scope="module")
 def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[support.Server]:
     log = tmp_path_factory.mktemp("quickstart") / "server.log"
-    server = support.convexhttp_serve("examples.quickstart.app:http", log, "--workers", "2")
+    server = support.convexhttp_serve("examples.quickstart.http:http", log, "--workers", "2")
     try:
         yield server
     finally:
         server.stop()
 
 
-def test_serve_prints_url_and_route_table(quickstart: support.Server) -> None:
+def test_serve_prints_url_route_table_and_functions(quickstart: support.Server) -> None:
     out = quickstart.output()
-    assert f"serving examples.quickstart.app:http on {quickstart.url}/" in out
+    assert f"serving examples.quickstart.http:http on {quickstart.url}/" in out
     assert "GET     /product/:productId" in out
+    assert re.search(r"messages:send_one +mutation +internal", out)
+    assert re.search(r"messages:list +query +public", out)
+    assert "convexhttp: database sqlite " in out
 
 
 @pytest.mark.parametrize(
@@ -57,9 +61,25 @@ def test_spec_non_matches_are_404(quickstart: support.Server, path: str) -> None
     assert r.text == f"No HttpAction routed for {path}"
 
 
+def test_post_message_stores_and_a_query_lists_across_two_workers(
+    quickstart: support.Server,
+) -> None:
+    for i in range(6):  # two sync workers: the posts and reads land on both
+        r = requests.post(quickstart.url + "/postMessage", json={"author": "ada", "body": f"m{i}"})
+        assert (r.status_code, r.content) == (200, b"")
+    r = requests.post(quickstart.url + "/send-message", json={"author": "bob", "body": "hi"})
+    assert r.status_code == 200
+    for _ in range(4):
+        latest = requests.get(quickstart.url + "/messages").json()
+        assert [m["body"] for m in latest][:2] == [
+            "Sent via HTTP action: hi",
+            "Sent via HTTP action: m5",
+        ]
+    ada = requests.get(quickstart.url + "/messages", params={"author": "ada"}).json()
+    assert [m["body"] for m in ada] == [f"Sent via HTTP action: m{i}" for i in range(6)]
+
+
 def test_convex_examples_over_http(quickstart: support.Server) -> None:
-    r = requests.post(quickstart.url + "/send-message", json={"author": "ada", "body": "hi"})
-    assert r.json() == {"received": "Sent via HTTP action: hi", "author": "ada"}
     assert requests.get(quickstart.url + "/send-message").status_code == 405
     assert requests.get(quickstart.url + "/getOrPostMessage").text.endswith("(GET)")
     assert requests.post(quickstart.url + "/getOrPostMessage").text.endswith("(POST)")
@@ -74,7 +94,7 @@ def test_convex_examples_over_http(quickstart: support.Server) -> None:
 
 def test_routes_command_prints_the_table_in_lookup_order() -> None:
     out = subprocess.run(
-        [str(support.BIN / "convexhttp"), "routes", "examples.quickstart.app:http"],
+        [str(support.BIN / "convexhttp"), "routes", "examples.quickstart.http:http"],
         cwd=support.ROOT,
         capture_output=True,
         text=True,
@@ -85,12 +105,19 @@ def test_routes_command_prints_the_table_in_lookup_order() -> None:
     rows = [line.split()[:2] for line in lines[2:]]
     # static paths (even those registered later) before patterns
     assert rows.index(["POST", "/send-message"]) < rows.index(["GET", "/product/:productId"])
-    assert rows[-1] == ["GET", "/dynamicPathSegment/*"]  # prefixes last
+    functions = lines.index("") + 1
+    assert rows[: functions - 3][-1] == ["GET", "/dynamicPathSegment/*"]  # prefixes last
+    assert lines[functions].split() == ["Function", "Kind", "Visibility"]
+    assert [line.split() for line in lines[functions + 2 :]] == [
+        ["messages:by_author", "query", "public"],
+        ["messages:list", "query", "public"],
+        ["messages:send_one", "mutation", "internal"],
+    ]
 
 
 def test_routes_command_explains_a_bad_target(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [str(support.BIN / "convexhttp"), "routes", "examples.quickstart.app:nope"],
+        [str(support.BIN / "convexhttp"), "routes", "examples.quickstart.http:nope"],
         cwd=support.ROOT,
         capture_output=True,
         text=True,
@@ -101,7 +128,7 @@ def test_routes_command_explains_a_bad_target(tmp_path: Path) -> None:
 
 def test_serve_takes_body_limits(tmp_path: Path) -> None:
     server = support.convexhttp_serve(
-        "tests.apps.behaviour:http", tmp_path / "log", "--max-request-body", "10"
+        "tests.apps.behaviour.http:http", tmp_path / "log", "--max-request-body", "10"
     )
     try:
         assert requests.post(server.url + "/size", data=b"x" * 10).json()["size"] == 10
@@ -111,7 +138,7 @@ def test_serve_takes_body_limits(tmp_path: Path) -> None:
 
 
 def test_serve_debug_sends_the_error_to_the_client(tmp_path: Path) -> None:
-    server = support.convexhttp_serve("tests.apps.behaviour:http", tmp_path / "log", "--debug")
+    server = support.convexhttp_serve("tests.apps.behaviour.http:http", tmp_path / "log", "--debug")
     try:
         body = requests.get(server.url + "/boom").json()
         assert "RuntimeError: secret detail" in body["message"]

@@ -36,9 +36,9 @@ def native(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("native/", native),
-    path("hooks/", include(urls(http))),
-    re_path(r"^by-hand/(?P<path>.*)$", view(http)),
-    path("whole/path/<str:name>", view(http)),
+    path("hooks/", include(urls(http, functions=__name__))),
+    re_path(r"^by-hand/(?P<path>.*)$", view(http, functions=__name__)),
+    path("whole/path/<str:name>", view(http, functions=__name__)),
 ]
 
 if not settings.configured:

@@ -42,7 +42,7 @@ http.route(path="/cookies", handler=cookies)
 
 def make_app(**register: str) -> Flask:
     app = Flask("hostapp")
-    app.register_blueprint(blueprint(http, url_prefix="/hooks"), **register)
+    app.register_blueprint(blueprint(http, url_prefix="/hooks", functions=__name__), **register)
 
     @app.before_request
     def hook() -> None:
@@ -134,7 +134,7 @@ def test_every_method_reaches_the_router(client: FlaskClient) -> None:
 def test_nested_blueprint() -> None:
     app = Flask("nested")
     parent = Blueprint("api", __name__, url_prefix="/api")
-    parent.register_blueprint(blueprint(http, url_prefix="/hooks"))
+    parent.register_blueprint(blueprint(http, url_prefix="/hooks", functions=__name__))
     app.register_blueprint(parent)
     r = app.test_client().get("/api/hooks/who/x")
     assert r.json["url"] == "http://localhost/api/hooks/who/x"  # type: ignore[index]
@@ -142,7 +142,7 @@ def test_nested_blueprint() -> None:
 
 def test_prefix_with_converters() -> None:
     app = Flask("tenants")
-    app.register_blueprint(blueprint(http, url_prefix="/<tenant>/hooks"))
+    app.register_blueprint(blueprint(http, url_prefix="/<tenant>/hooks", functions=__name__))
     r = app.test_client().get("/acme/hooks/who/a%2Fb")
     assert r.json["url"] == "http://localhost/acme/hooks/who/a%2Fb"  # type: ignore[index]
     assert r.json["params"] == {"name": "a/b"}  # type: ignore[index]
@@ -150,7 +150,7 @@ def test_prefix_with_converters() -> None:
 
 def test_mounted_at_the_root_beside_flask_routes() -> None:
     app = Flask("root")
-    app.register_blueprint(blueprint(http))
+    app.register_blueprint(blueprint(http, functions=__name__))
 
     @app.route("/native")
     def native() -> str:

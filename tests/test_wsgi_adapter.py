@@ -40,7 +40,10 @@ def test_a_malformed_host_header_falls_back_to_the_server_name(host: str) -> Non
 
 def test_a_spoofed_host_cannot_change_the_404_text() -> None:
     status, _, body = call(
-        WSGIApp(http_router()), HTTP_HOST="evil.com/admin", RAW_URI="/nope", PATH_INFO="/nope"
+        WSGIApp(http_router(), functions=__name__),
+        HTTP_HOST="evil.com/admin",
+        RAW_URI="/nope",
+        PATH_INFO="/nope",
     )
     assert status.startswith("404") and body == b"No HttpAction routed for /nope"
 
@@ -49,7 +52,7 @@ def test_script_name_mount_and_raw_path() -> None:
     http = http_router()
     http.route(path="/f/:name", handler=lambda ctx, req: Response(f"{req.params} {req.url}"))
     status, _, body = call(
-        WSGIApp(http),
+        WSGIApp(http, functions=__name__),
         SCRIPT_NAME="/app",
         PATH_INFO="/f/a/b",
         RAW_URI="/app/f/a%2Fb?x=1",
@@ -63,7 +66,7 @@ def test_script_name_mount_and_raw_path() -> None:
 def test_a_rewritten_path_info_wins_over_the_raw_uri() -> None:
     http = http_router()
     http.route(path="/new", handler=lambda ctx, req: Response("rewritten"))
-    status, _, body = call(WSGIApp(http), PATH_INFO="/new", RAW_URI="/old")
+    status, _, body = call(WSGIApp(http, functions=__name__), PATH_INFO="/new", RAW_URI="/old")
     assert (status[:3], body) == ("200", b"rewritten")
 
 
@@ -74,4 +77,4 @@ def test_empty_request_headers_are_headers() -> None:
         return Response(repr(req.headers.get("x-empty")))
 
     http.route(path="/", handler=h)
-    assert call(WSGIApp(http), HTTP_X_EMPTY="")[2] == b"''"
+    assert call(WSGIApp(http, functions=__name__), HTTP_X_EMPTY="")[2] == b"''"

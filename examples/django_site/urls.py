@@ -2,7 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from convexhttp.adapters.django import urls
-from examples.quickstart.app import http
+from examples.quickstart.http import http
 
 
 def index(request: HttpRequest) -> HttpResponse:

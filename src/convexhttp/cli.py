@@ -1,4 +1,4 @@
-"""``convexhttp serve | routes``: run a router on gunicorn, or print its table."""
+"""``convexhttp serve | routes``: run an app on gunicorn, or print its routes and functions."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .deployment import DATABASE_ENV, DEFAULT_DATABASE, Deployment, Options
 from .dispatch import DEFAULT_MAX_BODY_SIZE
+from .functions import Functions, defining_package
 from .router import HttpRouter
+from .store.base import StoreError
 
-__all__ = ["format_routes", "main"]
+__all__ = ["format_functions", "format_routes", "main"]
 
 
 def _handler_name(handler: object) -> str:
@@ -32,11 +35,41 @@ def format_routes(http: HttpRouter) -> str:
     return "\n".join(lines)
 
 
+def format_functions(functions: Functions) -> str:
+    """The functions table, like Convex's Functions view: name, kind, visibility."""
+    rows = [(name, fn.kind, fn.visibility) for name, fn in functions.items()]
+    if not rows:
+        return "(no functions)"
+    header = ("Function", "Kind", "Visibility")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    lines = [
+        f"{header[0]:<{widths[0]}}  {header[1]:<{widths[1]}}  {header[2]}",
+        f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * widths[2]}",
+    ]
+    lines += [f"{n:<{widths[0]}}  {k:<{widths[1]}}  {vis}" for n, k, vis in rows]
+    return "\n".join(lines)
+
+
+def _app_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("app", help="module:attr of the router, e.g. convex.http:http")
+    parser.add_argument(
+        "--functions",
+        metavar="PACKAGE",
+        help="the package of the app's functions (default: the router module's package)",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="convexhttp", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve_p = sub.add_parser("serve", help="serve a router on gunicorn")
-    serve_p.add_argument("app", help="module:attr of the router, e.g. myapp.http:http")
+    serve_p = sub.add_parser("serve", help="serve a router and its functions on gunicorn")
+    _app_arguments(serve_p)
+    serve_p.add_argument(
+        "--database",
+        metavar="URL",
+        help=f"a SQLite file path or sqlite:///path (default: ${DATABASE_ENV}, "
+        f"else ./{DEFAULT_DATABASE})",
+    )
     serve_p.add_argument("--bind", "-b", default="127.0.0.1:8000", help="host:port to listen on")
     serve_p.add_argument("--workers", "-w", type=int, default=1, help="worker processes")
     serve_p.add_argument("--threads", type=int, default=1, help="threads per worker")
@@ -52,32 +85,49 @@ def main(argv: Sequence[str] | None = None) -> int:
             metavar="BYTES",
             help=f"largest {which} body (default: 20 MB, Convex's limit)",
         )
-    routes_p = sub.add_parser("routes", help="print the route table")
-    routes_p.add_argument("app", help="module:attr of the router")
+    routes_p = sub.add_parser("routes", help="print the route table and the functions")
+    _app_arguments(routes_p)
     args = parser.parse_args(argv)
 
     from convexhttp.adapters.gunicorn import load_router, serve
 
     try:
         http = load_router(args.app)
-    except (ImportError, ValueError) as exc:
+        package = args.functions or defining_package(http.defined_in)
+        functions = Functions.load(package) if package else Functions()
+    except (ImportError, ValueError, TypeError) as exc:
         print(f"convexhttp: cannot load {args.app!r}: {exc}", file=sys.stderr)
         return 2
     if args.command == "routes":
         print(format_routes(http))
+        print()
+        print(format_functions(functions))
         return 0
+    options: Options = {
+        "functions": package,
+        "database": args.database,
+        "debug": args.debug,
+        "max_request_body": args.max_request_body,
+        "max_response_body": args.max_response_body,
+    }
+    try:
+        # Checks the schema and brings the database in line before any worker starts.
+        deployment = Deployment(http, **options)
+    except (ImportError, ValueError, TypeError, StoreError) as exc:
+        print(f"convexhttp: cannot start {args.app!r}: {exc}", file=sys.stderr)
+        return 2
     host, _, port = args.bind.rpartition(":")
     print(f"convexhttp: serving {args.app} on http://{host or '127.0.0.1'}:{port}/", flush=True)
+    print(f"convexhttp: database {deployment.store.describe()}", flush=True)
     print(format_routes(http), flush=True)
+    print(format_functions(functions), flush=True)
     serve(
         args.app,
         bind=args.bind,
         workers=args.workers,
         threads=args.threads,
         reload=args.reload,
-        debug=args.debug,
-        max_request_body=args.max_request_body,
-        max_response_body=args.max_response_body,
+        **options,
     )
     return 0
 

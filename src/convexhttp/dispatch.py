@@ -12,19 +12,19 @@ import json
 import logging
 import random
 import re
-import threading
 import time
 import traceback
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, BinaryIO
 
-from .context import ActionCtx
+from .aio import thread_loop
 from .fetch import DEFAULT_MAX_BODY_SIZE, BodyTooLarge, Headers, MalformedBody, Request, Response
 from .fetch.body import parse_content_length
 from .paths import ParamDecodeError, PatternTimeout, normalize_path
 from .router import HttpRouter, Route
+from .runtime import ActionCtx, AsyncActionCtx
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "Dispatcher", "Reply", "StreamAborted", "logger"]
 
@@ -76,28 +76,14 @@ def _new_request_id() -> str:
     return f"{_random_bits(64):016x}"
 
 
-class _ThreadLoop(threading.local):
-    """One event loop per worker thread, reused for every async handler it runs."""
-
-    loop: asyncio.AbstractEventLoop | None = None
-
-    def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        loop = self.loop
-        if loop is None or loop.is_closed():
-            loop = self.loop = asyncio.new_event_loop()
-        try:
-            return loop.run_until_complete(coro)
-        finally:
-            # As asyncio.run: what the handler left running must not run on into
-            # (or pile up across) later requests on this thread.
-            pending = asyncio.all_tasks(loop)
-            if pending:
-                for task in pending:
-                    task.cancel()
-                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+#: ``(request id, request, handler is async) -> ctx``: what a handler gets as ``ctx``.
+CtxFactory = Callable[[str, Request, bool], Any]
 
 
-_thread_loop = _ThreadLoop()
+def _bare_ctx(rid: str, request: Request, is_async: bool) -> Any:
+    """The ctx of a router served without functions: ``run_*`` say how to get them."""
+    ctx = ActionCtx(None, request_id=rid)
+    return AsyncActionCtx(ctx) if is_async else ctx
 
 
 @dataclass(slots=True)
@@ -148,7 +134,7 @@ class Dispatcher:
         debug: bool = False,
         max_request_body: int = DEFAULT_MAX_BODY_SIZE,
         max_response_body: int = DEFAULT_MAX_BODY_SIZE,
-        ctx_factory: Callable[[str], Any] | None = None,
+        ctx_factory: CtxFactory | None = None,
     ) -> None:
         if not isinstance(router, HttpRouter):
             raise TypeError(f"expected an HttpRouter (from http_router()), got {router!r}")
@@ -156,7 +142,7 @@ class Dispatcher:
         self.debug = debug
         self.max_request_body = max_request_body
         self.max_response_body = max_response_body
-        self._ctx_factory = ctx_factory or ActionCtx
+        self._ctx_factory = ctx_factory or _bare_ctx
 
     def handle(
         self,
@@ -252,15 +238,15 @@ class Dispatcher:
         return self._run(rid, route, request), route.path
 
     def _run(self, rid: str, route: Route, request: Request) -> Reply:
-        ctx = self._ctx_factory(rid)
+        ctx = self._ctx_factory(rid, request, route.is_async)
         handler = route.handler
         try:
             if route.is_async:
-                result = _thread_loop.run(handler(ctx, request._as_async()))
+                result = thread_loop.run(handler(ctx, request._as_async()))
             else:
                 result = handler(ctx, request)
                 if type(result) is not Response and inspect.isawaitable(result):
-                    result = _thread_loop.run(_await(result))
+                    result = thread_loop.run(_await(result))
         except BodyTooLarge as exc:
             logger.warning("[%s] 413: %s", rid, exc)
             return _text_reply(413, "Payload Too Large")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,6 +92,8 @@ class HttpRouter:
     """
 
     def __init__(self) -> None:
+        # The module that made the router: its package holds the app's functions by default.
+        self.defined_in = _caller_module()
         self._static: dict[str, _Entry] = {}
         self._patterns: dict[str, _Entry] = {}  # CompiledPath.key -> entry
         self._prefixes: dict[str, _Entry] = {}  # normalised prefix -> entry
@@ -326,6 +329,13 @@ class HttpRouter:
 
         self.match = match  # type: ignore[method-assign]
         return match
+
+
+def _caller_module() -> str | None:
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back  # type: ignore[assignment]
+    return None if frame is None else frame.f_globals.get("__name__")
 
 
 def http_router() -> HttpRouter:

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, g
 
 from convexhttp.adapters.flask import blueprint
-from tests.apps.behaviour import http
+from tests.apps.behaviour.http import http
 
 # Show the router's one line per request (INFO on "convexhttp") in the server's output.
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

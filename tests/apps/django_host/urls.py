@@ -2,7 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from convexhttp.adapters.django import urls
-from tests.apps.behaviour import http
+from tests.apps.behaviour.http import http
 
 
 def native(request: HttpRequest) -> HttpResponse:

@@ -1,15 +1,29 @@
 """The quickstart router: Convex's HTTP-actions examples, in Python.
 
-Serve it with ``make run`` (or ``convexhttp serve examples.quickstart.app:http``) and try::
+This package is laid out as a Convex app's ``convex/`` folder: this router
+(``http.py``), the functions (``messages.py``) and the tables (``schema.py``).
+Serve it with ``make run`` (or ``convexhttp serve examples.quickstart.http:http``)
+and try::
 
+    curl -i -X POST http://127.0.0.1:8000/postMessage -d '{"author": "ada", "body": "hi"}'
+    curl -i http://127.0.0.1:8000/messages
+    curl -i http://127.0.0.1:8000/messages?author=ada
     curl -i http://127.0.0.1:8000/product/1
     curl -i http://127.0.0.1:8000/file/folder/sub
-    curl -i -X POST http://127.0.0.1:8000/send-message -d '{"author": "ada", "body": "hi"}'
 """
 
 from __future__ import annotations
 
-from convexhttp import ActionCtx, Request, Response, http_action, http_router
+from convexhttp import (
+    URL,
+    ActionCtx,
+    Request,
+    Response,
+    api,
+    http_action,
+    http_router,
+    internal,
+)
 
 http = http_router()
 
@@ -26,13 +40,24 @@ def show_params(ctx: ActionCtx, request: Request) -> Response:
 
 @http_action
 def post_message(ctx: ActionCtx, request: Request) -> Response:
-    """Convex's postMessage example, minus the mutation (see the Flask example)."""
+    """Convex's postMessage example: store the message through an internal mutation."""
     data = request.json()
     if not isinstance(data, dict) or "author" not in data or "body" not in data:
         return Response.json({"error": "expected {author, body}"}, status=400)
-    return Response.json(
-        {"received": f"Sent via HTTP action: {data['body']}", "author": data["author"]}
+    ctx.run_mutation(
+        internal.messages.send_one,
+        {"body": f"Sent via HTTP action: {data['body']}", "author": data["author"]},
     )
+    return Response(None, {"status": 200})
+
+
+@http_action
+def list_messages(ctx: ActionCtx, request: Request) -> Response:
+    """The latest messages, or one author's (``?author=ada``), through a query."""
+    author = URL(request.url).search_params.get("author")
+    if author is None:
+        return Response.json(ctx.run_query(api.messages.list))
+    return Response.json(ctx.run_query(api.messages.by_author, {"author": author}))
 
 
 @http_action
@@ -58,7 +83,9 @@ http.route(path="/assets/{:path}*", method="GET", handler=show_params)
 http.route(path="/users?/:id", method="GET", handler=show_params)
 http.route(path=r"/item/:id(\d+)", method="GET", handler=show_params)
 http.route(path=r"/static\:thing", method="GET", handler=show_params)
+http.route(path="/postMessage", method="POST", handler=post_message)
 http.route(path="/send-message", method="POST", handler=post_message)
+http.route(path="/messages", method="GET", handler=list_messages)
 http.route(path="/getOrPostMessage", method=["GET", "POST"], handler=get_or_post_message)
 http.route(path_prefix="/dynamicPathSegment/", method="GET", handler=dynamic_path)
 http.route(path="/webhook", method=["GET", "POST", "PUT", "DELETE", "PATCH"], handler=webhook)

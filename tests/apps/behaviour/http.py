@@ -7,7 +7,19 @@ import os
 import time
 from collections.abc import Iterator
 
-from convexhttp import ActionCtx, AsyncRequest, Request, Response, http_router
+from convexhttp import (
+    URL,
+    ActionCtx,
+    AsyncActionCtx,
+    AsyncRequest,
+    ConvexError,
+    ReadOnlyError,
+    Request,
+    Response,
+    api,
+    http_router,
+    internal,
+)
 
 http = http_router()
 MB = 1024 * 1024
@@ -118,3 +130,70 @@ http.route(path="/only-post", method="POST", handler=echo)
 http.route(path="/speak", handler=speak)
 http.route(path="/lying-length", handler=lying_length)
 http.route(path_prefix="/prefix/", handler=prefix)
+
+
+# --- functions and data (SPEC 5): the same through every host ---------------------------
+
+
+def post_message(ctx: ActionCtx, request: Request) -> Response:
+    data = request.json()
+    ctx.run_mutation(internal.messages.send_one, {"body": data["body"], "author": data["author"]})
+    return Response(None, {"status": 200})
+
+
+def list_messages(ctx: ActionCtx, request: Request) -> Response:
+    author = URL(request.url).search_params.get("author")
+    args = {} if author is None else {"author": author}
+    return Response.json(ctx.run_query(api.messages.list, args))
+
+
+def increment(ctx: ActionCtx, request: Request) -> Response:
+    n = ctx.run_mutation(api.counter.increment, {"name": request.path_params["name"]})
+    return Response.json({"n": n, "pid": os.getpid()})
+
+
+def counter_value(ctx: ActionCtx, request: Request) -> Response:
+    return Response.json(ctx.run_query(api.counter.get, {"name": request.path_params["name"]}))
+
+
+def slow_batch(ctx: ActionCtx, request: Request) -> Response:
+    data = request.json()
+    return Response.json(ctx.run_mutation(api.counter.slow_batch, data))
+
+
+def batch_size(ctx: ActionCtx, request: Request) -> Response:
+    return Response.json(
+        ctx.run_query(api.counter.batch_size, {"batch": request.path_params["batch"]})
+    )
+
+
+def fail(ctx: ActionCtx, request: Request) -> Response:
+    try:
+        ctx.run_mutation(api.counter.insert_then_fail, {"author": request.path_params["author"]})
+    except ConvexError as exc:
+        return Response.json({"error": exc.data}, status=409)
+    return Response("the mutation did not fail", status=500)
+
+
+def query_writes(ctx: ActionCtx, request: Request) -> Response:
+    try:
+        ctx.run_query(api.counter.query_writes)
+    except ReadOnlyError as exc:
+        return Response.json({"error": str(exc)}, status=409)
+    return Response("the query wrote", status=500)
+
+
+async def async_increment(ctx: AsyncActionCtx, request: AsyncRequest) -> Response:
+    n = await ctx.run_mutation(api.counter.increment, {"name": request.path_params["name"]})
+    return Response.json({"n": n})
+
+
+http.route(path="/data/messages", method="POST", handler=post_message)
+http.route(path="/data/messages", method="GET", handler=list_messages)
+http.route(path="/data/counter/:name", method="POST", handler=increment)
+http.route(path="/data/counter/:name", method="GET", handler=counter_value)
+http.route(path="/data/async-counter/:name", method="POST", handler=async_increment)
+http.route(path="/data/batch", method="POST", handler=slow_batch)
+http.route(path="/data/batch/:batch", method="GET", handler=batch_size)
+http.route(path="/data/fail/:author", method="POST", handler=fail)
+http.route(path="/data/query-writes", method="GET", handler=query_writes)

@@ -1,0 +1,163 @@
+"""``Deployment``: one app as a host serves it: router, functions, schema, database.
+
+Every entry point (``WSGIApp``, ``blueprint()``, ``urls()`` / ``view()``,
+``convexhttp serve``) takes the same ``Options`` and builds one of these, so the
+options live here once::
+
+    WSGIApp(http, database="sqlite:///var/app.sqlite3", functions="convex", debug=False)
+
+Building a deployment imports the functions package, checks the schema and
+brings the database's indexes in line with it, so mistakes surface at
+start-up, naming the culprit. It then closes its database connections: each
+worker process (and thread) opens its own on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Final, TypedDict, Unpack
+
+from .db import Database
+from .dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher
+from .fetch import Request
+from .functions import Functions, defining_package
+from .router import HttpRouter
+from .runtime import ActionCtx, AsyncActionCtx, Auth, Runtime
+from .schema import Schema
+from .store.base import Store
+from .store.sqlite import SQLiteStore
+
+__all__ = ["DATABASE_ENV", "DEFAULT_DATABASE", "Deployment", "Options", "open_store"]
+
+DATABASE_ENV: Final = "CONVEXHTTP_DATABASE"
+DEFAULT_DATABASE: Final = "convexhttp.sqlite3"
+
+
+class Options(TypedDict, total=False):
+    """What every entry point accepts (all optional)."""
+
+    debug: bool  # send error messages and tracebacks to the client
+    max_request_body: int  # bytes (default 20 MB, Convex's limit)
+    max_response_body: int
+    functions: str | ModuleType | None  # the functions package (default: the router's)
+    database: (
+        str | os.PathLike[str] | Store | None
+    )  # default: $CONVEXHTTP_DATABASE or ./convexhttp.sqlite3
+
+
+def open_store(database: str | os.PathLike[str] | Store | None = None) -> Store:
+    """The store a ``database=`` option names: a path or ``sqlite:///path`` (SQLite), or
+    ``postgresql://...``; None reads ``$CONVEXHTTP_DATABASE``, then the default file."""
+    if isinstance(database, Store):
+        return database
+    if database is None or database == "":
+        database = os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE
+    text = os.fspath(database)
+    if text.startswith(("postgresql://", "postgres://")):
+        raise ValueError(
+            f"database={text.split('@')[-1]!r}: the PostgreSQL backend is not in this release"
+        )
+    if text.startswith("sqlite:"):
+        path = text[len("sqlite:") :]
+        if path.startswith("///"):
+            path = path[3:]  # as SQLAlchemy: sqlite:///rel/file, sqlite:////abs/file
+        elif path.startswith("//"):
+            raise ValueError(f"database={text!r}: write sqlite:///path/to/file.sqlite3")
+        text = path
+    if "://" in text:
+        scheme = text.split("://", 1)[0]
+        raise ValueError(
+            f"database: unknown scheme {scheme!r}; use a file path, sqlite:///path or "
+            "postgresql://..."
+        )
+    if not text:
+        raise ValueError("database: empty path")
+    return SQLiteStore(Path(text))
+
+
+def _load_schema(functions: Functions) -> Schema | None:
+    module = functions.module("schema")
+    if module is None:
+        return None
+    schema = getattr(module, "schema", None)
+    if schema is None:
+        schema = getattr(module, "default", None)
+    if not isinstance(schema, Schema):
+        raise ValueError(
+            f"{module.__name__} must define schema = define_schema({{...}}), "
+            f"found {type(schema).__name__}"
+        )
+    return schema
+
+
+class Deployment:
+    """An app ready to serve: its router's dispatcher and its functions' runtime."""
+
+    def __init__(self, http: HttpRouter | None = None, **options: Unpack[Options]) -> None:
+        unknown = set(options) - set(Options.__annotations__)
+        if unknown:
+            raise TypeError(
+                f"unknown option(s) {', '.join(sorted(unknown))}; the options are "
+                f"{', '.join(Options.__annotations__)}"
+            )
+        opts = options
+        package = opts.get("functions")
+        if package is None and http is not None:
+            package = defining_package(getattr(http, "defined_in", None))
+        self.functions = Functions.load(package) if package else Functions()
+        if http is None:
+            http_module = self.functions.module("http")
+            http = getattr(http_module, "http", None)
+            if not isinstance(http, HttpRouter):
+                raise ValueError(
+                    f"no router: pass one, or define http = http_router() in "
+                    f"{self.functions.package or 'the functions package'}'s http.py"
+                )
+        self.http = http
+        self.schema = _load_schema(self.functions)
+        self.store = open_store(opts.get("database"))
+        self.database = Database(self.store, self.schema)
+        try:
+            self.database.apply_schema()
+        finally:
+            self.store.close()  # no connection crosses into a forked worker
+        self.runtime = Runtime(self.functions, self.database)
+        self.dispatcher = Dispatcher(
+            http,
+            debug=opts.get("debug", False),
+            max_request_body=opts.get("max_request_body", DEFAULT_MAX_BODY_SIZE),
+            max_response_body=opts.get("max_response_body", DEFAULT_MAX_BODY_SIZE),
+            ctx_factory=self._http_ctx,
+        )
+
+    def _http_ctx(self, rid: str, request: Request, is_async: bool) -> ActionCtx | AsyncActionCtx:
+        return self.runtime.action_ctx(Auth(), rid, is_async=is_async)
+
+    @classmethod
+    def of(cls, target: HttpRouter | Deployment, options: Options) -> Deployment:
+        """``target`` when it is a deployment already (no options allowed), else a new one."""
+        if isinstance(target, Deployment):
+            if options:
+                raise TypeError(
+                    f"options ({', '.join(sorted(options))}) belong to the Deployment, "
+                    "not to the adapter it is passed to"
+                )
+            return target
+        if not isinstance(target, HttpRouter):
+            raise TypeError(f"expected an HttpRouter (from http_router()), got {target!r}")
+        return cls(target, **options)
+
+    # -- running functions from outside a request (tests, scripts, the CLI)
+    def run_query(self, ref: Any, args: Any = None) -> Any:
+        return self.runtime.run_query(ref, args)
+
+    def run_mutation(self, ref: Any, args: Any = None) -> Any:
+        return self.runtime.run_mutation(ref, args)
+
+    def run_action(self, ref: Any, args: Any = None) -> Any:
+        return self.runtime.run_action(ref, args)
+
+    def close(self) -> None:
+        self.store.close()

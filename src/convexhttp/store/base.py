@@ -1,0 +1,187 @@
+"""The interface every backend implements: documents, index entries and a catalog.
+
+A backend stores bytes and text; everything that knows about values, ids,
+index keys, schemas and queries lives above it (``db.py``), so SQLite and
+PostgreSQL differ only here. Three tables carry an app's data:
+
+- documents: ``id`` (text, the key), ``table_number``, ``creation_time``, ``value``
+  (the store's JSON text of the fields);
+- index entries: ``(index_id, key)`` (the key), ``doc_id``; ``key`` is a byte
+  string that sorts like the indexed values (``sortkey.py``), so an index range
+  is a range scan of the backend's own primary-key index;
+- the catalog: table names and numbers, index definitions, and a version
+  that moves whenever they change, so every process notices another's change.
+
+Write transactions are serializable. When the backend finds that a
+transaction lost a race (a lock it could not get, a serialization failure), it
+raises ``RetryableConflict`` and the caller runs the mutation again.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Final
+
+__all__ = [
+    "FIRST_USER_TABLE",
+    "SYSTEM_TABLES",
+    "Catalog",
+    "IndexEntry",
+    "RetryableConflict",
+    "ScannedDocument",
+    "Store",
+    "StoreError",
+    "StoredDocument",
+    "StoredIndex",
+    "Transaction",
+]
+
+# System tables have fixed numbers; user tables are numbered from 10001, as Convex's.
+SYSTEM_TABLES: Final = {"_scheduled_functions": 1, "_storage": 2}
+FIRST_USER_TABLE: Final = 10001
+
+IndexEntry = tuple[int, bytes]  # (index id, key)
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used (cannot open, wrong format, too new)."""
+
+
+class RetryableConflict(Exception):
+    """The transaction lost a race with another one and was rolled back: run it again."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIndex:
+    id: int
+    table_number: int
+    name: str
+    fields: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Catalog:
+    version: int
+    tables: dict[str, int] = field(default_factory=dict)
+    indexes: list[StoredIndex] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    table_number: int
+    creation_time: float
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedDocument:
+    key: bytes
+    id: str
+    creation_time: float
+    value: str
+
+
+class Transaction(ABC):
+    """One transaction: a consistent snapshot, and for a write transaction, the writes."""
+
+    write: bool
+
+    # -- catalog
+    @abstractmethod
+    def catalog_version(self) -> int: ...
+
+    @abstractmethod
+    def read_catalog(self) -> Catalog: ...
+
+    @abstractmethod
+    def create_table(self, name: str, number: int | None = None) -> int:
+        """Add a table (the next free user number unless given) and move the version."""
+
+    @abstractmethod
+    def create_index(self, table_number: int, name: str, fields: Sequence[str]) -> int:
+        """Add an index definition (empty: the caller backfills it) and move the version."""
+
+    @abstractmethod
+    def drop_index(self, index_id: int) -> None:
+        """Remove an index definition and its entries, and move the version."""
+
+    @abstractmethod
+    def get_meta(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    # -- documents
+    @abstractmethod
+    def get(self, doc_id: str) -> StoredDocument | None: ...
+
+    @abstractmethod
+    def insert(
+        self,
+        doc_id: str,
+        table_number: int,
+        creation_time: float,
+        value: str,
+        entries: Sequence[IndexEntry],
+    ) -> None: ...
+
+    @abstractmethod
+    def update(
+        self,
+        doc_id: str,
+        value: str,
+        removed: Sequence[IndexEntry],
+        added: Sequence[IndexEntry],
+    ) -> None:
+        """Replace a document's value; its index entries change by ``removed`` / ``added``."""
+
+    @abstractmethod
+    def delete(self, doc_id: str, entries: Sequence[IndexEntry]) -> None: ...
+
+    @abstractmethod
+    def add_entries(self, doc_id: str, entries: Sequence[IndexEntry]) -> None:
+        """Index entries of an existing document (backfilling a new index)."""
+
+    @abstractmethod
+    def scan(
+        self,
+        index_id: int,
+        low: bytes | None,
+        high: bytes | None,
+        *,
+        descending: bool,
+        limit: int,
+    ) -> list[ScannedDocument]:
+        """Up to ``limit`` documents whose key in the index is in ``[low, high)``, in key
+        order (``None``: unbounded on that side)."""
+
+    @abstractmethod
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested transaction: an exception inside rolls back only what it wrote."""
+
+
+class Store(ABC):
+    """A database: hands out transactions; safe to share across threads of a process."""
+
+    url: str
+    kind: str
+
+    @abstractmethod
+    def transaction(self, *, write: bool) -> AbstractContextManager[Transaction]:
+        """A read (snapshot) or write (serializable) transaction, committed when the block
+        ends without an exception and rolled back otherwise."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close this process's connections (a forked child opens its own)."""
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.url}"
+
+
+def batched(items: Sequence[IndexEntry], size: int = 500) -> Iterator[Sequence[IndexEntry]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
