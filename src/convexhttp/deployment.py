@@ -19,10 +19,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Final, TypedDict, Unpack
 
+from . import function_api
 from .db import Database
-from .dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher
+from .dispatch import DEFAULT_MAX_BODY_SIZE, SYSTEM_PREFIX, Dispatcher
 from .fetch import Request
 from .functions import Functions, defining_package
+from .paths import normalize_path
 from .router import HttpRouter
 from .runtime import ActionCtx, AsyncActionCtx, Auth, Runtime
 from .schema import Schema
@@ -92,6 +94,26 @@ def _load_schema(functions: Functions) -> Schema | None:
     return schema
 
 
+def refuse_overlaps(http: HttpRouter, system: HttpRouter) -> None:
+    """A ``ValueError`` naming both routes when one of the app's routes would answer a
+    path that the app's own endpoints (the function API, file URLs) serve."""
+    for path, _method, _handler in system.routes():
+        probe = path[:-1] + "probe/x" if path.endswith("*") else path
+        if not probe.startswith(SYSTEM_PREFIX):
+            raise AssertionError(f"system route {path} outside {SYSTEM_PREFIX}")
+        route, _params, allowed = http.match(normalize_path(probe), "GET")
+        if route is None:
+            for method in sorted(allowed):
+                route = http.match(normalize_path(probe), method)[0]
+                if route is not None:
+                    break
+        if route is not None:
+            raise ValueError(
+                f"route {route.method} {route.path} overlaps {path}, which convexhttp serves "
+                "for Convex's clients: move the route, or pass function_api=False"
+            )
+
+
 class Deployment:
     """An app ready to serve: its router's dispatcher and its functions' runtime."""
 
@@ -124,12 +146,17 @@ class Deployment:
         finally:
             self.store.close()  # no connection crosses into a forked worker
         self.runtime = Runtime(self.functions, self.database)
+        self.system = HttpRouter()
+        if opts.get("function_api", True):
+            function_api.register(self.system, self)
+        refuse_overlaps(http, self.system)
         self.dispatcher = Dispatcher(
             http,
             debug=opts.get("debug", False),
             max_request_body=opts.get("max_request_body", DEFAULT_MAX_BODY_SIZE),
             max_response_body=opts.get("max_response_body", DEFAULT_MAX_BODY_SIZE),
             ctx_factory=self._http_ctx,
+            system=self.system if self.system.routes() else None,
         )
 
     def _http_ctx(self, rid: str, request: Request, is_async: bool) -> ActionCtx | AsyncActionCtx:

@@ -26,7 +26,14 @@ from .paths import ParamDecodeError, PatternTimeout, normalize_path
 from .router import HttpRouter, Route
 from .runtime import ActionCtx, AsyncActionCtx
 
-__all__ = ["DEFAULT_MAX_BODY_SIZE", "Dispatcher", "Reply", "StreamAborted", "logger"]
+__all__ = [
+    "DEFAULT_MAX_BODY_SIZE",
+    "SYSTEM_PREFIX",
+    "Dispatcher",
+    "Reply",
+    "StreamAborted",
+    "logger",
+]
 
 logger = logging.getLogger("convexhttp")
 
@@ -47,6 +54,7 @@ _FRAMING_NAMES = frozenset(
 )
 # What HTTP/1.1 servers refuse in a field value (fetch itself allows these).
 _BAD_WIRE_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+SYSTEM_PREFIX = "/api/"
 _ALLOW_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -135,6 +143,7 @@ class Dispatcher:
         max_request_body: int = DEFAULT_MAX_BODY_SIZE,
         max_response_body: int = DEFAULT_MAX_BODY_SIZE,
         ctx_factory: CtxFactory | None = None,
+        system: HttpRouter | None = None,
     ) -> None:
         if not isinstance(router, HttpRouter):
             raise TypeError(f"expected an HttpRouter (from http_router()), got {router!r}")
@@ -143,6 +152,9 @@ class Dispatcher:
         self.max_request_body = max_request_body
         self.max_response_body = max_response_body
         self._ctx_factory = ctx_factory or _bare_ctx
+        # The app's own endpoints (Convex's function API, file URLs), all below /api/:
+        # looked up before the router, which may not overlap them (checked at start-up).
+        self.system = system
 
     def handle(
         self,
@@ -197,7 +209,14 @@ class Dispatcher:
         shown: str,
     ) -> tuple[Reply, str]:
         try:
-            route, params, allowed = self.router.match(normalize_path(path), method)
+            normalized = normalize_path(path)
+            system = self.system
+            if system is not None and normalized.startswith(SYSTEM_PREFIX):
+                route, params, allowed = system.match(normalized, method)
+                if route is None and not allowed:
+                    route, params, allowed = self.router.match(normalized, method)
+            else:
+                route, params, allowed = self.router.match(normalized, method)
         except ParamDecodeError as exc:
             logger.warning("[%s] 400: %s", rid, exc)
             return _text_reply(400, f"Bad Request: {exc}"), "-"
