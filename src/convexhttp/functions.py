@@ -352,7 +352,8 @@ class Functions:
             functions.modules[path] = module
             for attr, obj in vars(module).items():
                 # Registered where it is defined, not wherever it is imported.
-                if isinstance(obj, RegisteredFunction) and obj.defined_in == module.__name__:
+                # type(), not isinstance(): a lazy object (Django's settings) would load itself.
+                if issubclass(type(obj), RegisteredFunction) and obj.defined_in == module.__name__:
                     functions.add(f"{path}:{attr}", obj)
         return functions
 
