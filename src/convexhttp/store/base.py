@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 # System tables have fixed numbers; user tables are numbered from 10001, as Convex's.
-SYSTEM_TABLES: Final = {"_scheduled_functions": 1, "_storage": 2}
+SYSTEM_TABLES: Final = {"_scheduled_functions": 1, "_storage": 2, "_cron_jobs": 3}
 FIRST_USER_TABLE: Final = 10001
 
 IndexEntry = tuple[int, bytes]  # (index id, key)

@@ -21,7 +21,6 @@ from typing import Final, TypeVar
 
 from .base import (
     FIRST_USER_TABLE,
-    SYSTEM_TABLES,
     Catalog,
     IndexEntry,
     RetryableConflict,
@@ -337,11 +336,6 @@ class SQLiteStore(Store):
                         "INSERT OR IGNORE INTO convex_meta (key, value) "
                         "VALUES ('catalog_version', '1')"
                     )
-                    for name, number in SYSTEM_TABLES.items():
-                        conn.execute(
-                            "INSERT OR IGNORE INTO convex_tables (number, name) VALUES (?, ?)",
-                            (number, name),
-                        )
                     conn.execute(f"PRAGMA user_version = {FORMAT_VERSION}")
                 conn.execute("COMMIT")
             except BaseException:
