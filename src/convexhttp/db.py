@@ -50,7 +50,7 @@ Document = dict[str, Any]
 Order = Literal["asc", "desc"]
 SYSTEM_FIELDS: Final = ("_id", "_creationTime")
 # The system tables' own indexes, on fields that start with "_" and that users never see.
-SYSTEM_INDEXES: Final = {
+SYSTEM_INDEXES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "_scheduled_functions": {"by_next_ts": ("_nextTs",), "by_lease": ("_leaseUntil",)},
     "_storage": {"by_url_key": ("_urlKey",)},
     "_cron_jobs": {"by_name": ("name",), "by_next_ts": ("_nextTs",)},
@@ -146,8 +146,8 @@ class Database:
                     txn.create_table(table, number)
                     txn.create_index(number, BY_ID, ())
                     txn.create_index(number, BY_CREATION_TIME, ())
-                    for name, fields in SYSTEM_INDEXES[table].items():
-                        txn.create_index(number, name, fields)
+                    for index_name, index_fields in SYSTEM_INDEXES[table].items():
+                        txn.create_index(number, index_name, index_fields)
                     session.refresh()
             if schema is not None:
                 for table in schema.tables:
