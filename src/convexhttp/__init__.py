@@ -1,6 +1,7 @@
 """convexhttp: Convex's HTTP actions and functions for WSGI, gunicorn, Flask and Django."""
 
 from .action import http_action
+from .crons import Crons, cron_jobs
 from .db import DatabaseReader, DatabaseWriter, ReadOnlyError
 from .deployment import Deployment, Options
 from .dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher
@@ -65,6 +66,7 @@ httpAction = http_action
 internalQuery = internal_query
 internalMutation = internal_mutation
 internalAction = internal_action
+cronJobs = cron_jobs
 defineSchema = define_schema
 defineTable = define_table
 paginationOptsValidator = pagination_opts_validator
@@ -81,6 +83,7 @@ __all__ = [
     "AsyncRequest",
     "Blob",
     "ConvexError",
+    "Crons",
     "DatabaseReader",
     "DatabaseWriter",
     "Deployment",
@@ -105,6 +108,8 @@ __all__ = [
     "ValidationError",
     "action",
     "api",
+    "cronJobs",
+    "cron_jobs",
     "defineSchema",
     "defineTable",
     "define_schema",

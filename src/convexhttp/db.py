@@ -213,6 +213,8 @@ class Session:
         self.system = system  # may write system tables (the scheduler, file storage)
         self.view = database.catalog(txn)
         self._own_view = False  # True once this transaction changed the catalog
+        self.scheduled: list[float] = []  # due times of the jobs this transaction scheduled
+        self.budget: Any = None  # what the running function may still schedule
 
     @property
     def writable(self) -> bool:
@@ -411,8 +413,10 @@ class Session:
     ) -> dict[str, Any]:
         out = {}
         for key, value in fields.items():
-            if isinstance(key, str) and key.startswith("_") and (
-                key in SYSTEM_FIELDS or not self.system
+            if (
+                isinstance(key, str)
+                and key.startswith("_")
+                and (key in SYSTEM_FIELDS or not self.system)
             ):
                 if key in SYSTEM_FIELDS and value == old[key]:
                     continue  # unchanged system fields are allowed, as Convex allows them

@@ -15,11 +15,13 @@ worker process (and thread) opens its own on first use.
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Final, TypedDict, Unpack
+from typing import Any, ClassVar, Final, TypedDict, Unpack
 
 from . import function_api
+from .crons import Crons
 from .db import Database
 from .dispatch import DEFAULT_MAX_BODY_SIZE, SYSTEM_PREFIX, Dispatcher
 from .fetch import Request
@@ -27,6 +29,7 @@ from .functions import Functions, defining_package
 from .paths import normalize_path
 from .router import HttpRouter
 from .runtime import ActionCtx, AsyncActionCtx, Auth, Runtime
+from .scheduler import JobRunner, sync_crons
 from .schema import Schema
 from .store.base import Store
 from .store.sqlite import SQLiteStore
@@ -79,6 +82,20 @@ def open_store(database: str | os.PathLike[str] | Store | None = None) -> Store:
     return SQLiteStore(Path(text))
 
 
+def _load_crons(functions: Functions) -> Crons | None:
+    module = functions.module("crons")
+    if module is None:
+        return None
+    crons = getattr(module, "crons", None)
+    if crons is None:
+        crons = getattr(module, "default", None)
+    if not isinstance(crons, Crons):
+        raise ValueError(
+            f"{module.__name__} must define crons = cron_jobs(), found {type(crons).__name__}"
+        )
+    return crons
+
+
 def _load_schema(functions: Functions) -> Schema | None:
     module = functions.module("schema")
     if module is None:
@@ -117,6 +134,8 @@ def refuse_overlaps(http: HttpRouter, system: HttpRouter) -> None:
 class Deployment:
     """An app ready to serve: its router's dispatcher and its functions' runtime."""
 
+    _all: ClassVar[weakref.WeakSet[Deployment]] = weakref.WeakSet()
+
     def __init__(self, http: HttpRouter | None = None, **options: Unpack[Options]) -> None:
         unknown = set(options) - set(Options.__annotations__)
         if unknown:
@@ -146,6 +165,16 @@ class Deployment:
         finally:
             self.store.close()  # no connection crosses into a forked worker
         self.runtime = Runtime(self.functions, self.database)
+        self.crons = _load_crons(self.functions)
+        try:
+            sync_crons(self.runtime, self.crons)
+        finally:
+            self.store.close()
+        self.runner = JobRunner(self.runtime, self.crons)
+        self.run_scheduler = opts.get("scheduler", True)
+        self._runner_pid = -1
+        self.runtime.on_scheduled = self._scheduled
+        Deployment._all.add(self)
         self.system = HttpRouter()
         if opts.get("function_api", True):
             function_api.register(self.system, self)
@@ -160,7 +189,29 @@ class Deployment:
         )
 
     def _http_ctx(self, rid: str, request: Request, is_async: bool) -> ActionCtx | AsyncActionCtx:
+        if self._runner_pid != os.getpid():
+            self.start_scheduler()
         return self.runtime.action_ctx(Auth(), rid, is_async=is_async)
+
+    # -- the job runner
+    def start_scheduler(self) -> None:
+        """Start running scheduled functions and crons in this process (after a fork, in
+        the child). Serving a request starts it too; ``scheduler=False`` turns it off."""
+        self._runner_pid = os.getpid()
+        if self.run_scheduler:
+            self.runner.start()
+
+    @classmethod
+    def start_schedulers(cls) -> None:
+        """Start the job runner of every app of this process (see ``start_scheduler``)."""
+        for deployment in list(cls._all):
+            deployment.start_scheduler()
+
+    def _scheduled(self) -> None:
+        if self.run_scheduler:
+            if self._runner_pid != os.getpid():
+                self.start_scheduler()
+            self.runner.wake()
 
     @classmethod
     def of(cls, target: HttpRouter | Deployment, options: Options) -> Deployment:
@@ -187,4 +238,6 @@ class Deployment:
         return self.runtime.run_action(ref, args)
 
     def close(self) -> None:
+        """Stop this process's job runner and close its database connections."""
+        self.runner.stop()
         self.store.close()

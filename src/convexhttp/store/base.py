@@ -19,6 +19,7 @@ raises ``RetryableConflict`` and the caller runs the mutation again.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -180,6 +181,16 @@ class Store(ABC):
 
     def describe(self) -> str:
         return f"{self.kind} {self.url}"
+
+    def is_transient(self, exc: BaseException) -> bool:
+        """True when ``exc`` is the database failing (not the app's code): a scheduled
+        mutation that meets it stays pending and runs again later."""
+        return isinstance(exc, StoreError)
+
+    def wait_for_change(self, timeout: float, wake: threading.Event) -> None:
+        """Sleep up to ``timeout`` seconds, or until ``wake`` is set or another process
+        commits something (for backends that can tell)."""
+        wake.wait(timeout)
 
 
 def batched(items: Sequence[IndexEntry], size: int = 500) -> Iterator[Sequence[IndexEntry]]:

@@ -36,6 +36,7 @@ __all__ = ["SQLiteStore"]
 
 FORMAT_VERSION: Final = 1
 BUSY_TIMEOUT_S: Final = 10.0
+_WATCH_INTERVAL_S: Final = 0.05
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS convex_meta (
@@ -267,6 +268,7 @@ class _SQLiteTransaction(Transaction):
 
 
 class _Local(threading.local):
+    data_version: int | None = None
     pid: int = -1
     generation: int = -1
     conn: sqlite3.Connection | None = None
@@ -387,6 +389,31 @@ class SQLiteStore(Store):
 
     def transaction(self, *, write: bool) -> AbstractContextManager[Transaction]:
         return self._transaction(write)
+
+    def is_transient(self, exc: BaseException) -> bool:
+        return isinstance(exc, (StoreError, sqlite3.OperationalError))
+
+    def wait_for_change(self, timeout: float, wake: threading.Event) -> None:
+        """Watch ``PRAGMA data_version`` (it moves when another connection commits; a
+        read of shared memory, no disk) every 50 ms until something changes."""
+        conn = self._connection()
+        local = self._local
+        deadline = time.monotonic() + timeout
+        seen = conn.execute("PRAGMA data_version").fetchone()[0]
+        if local.data_version is not None and seen != local.data_version:
+            local.data_version = seen
+            return
+        local.data_version = seen
+        while not wake.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            if wake.wait(min(_WATCH_INTERVAL_S, left)):
+                return
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+            if version != seen:
+                local.data_version = version
+                return
 
     def close(self) -> None:
         pid = os.getpid()
