@@ -215,6 +215,7 @@ class Session:
         self._own_view = False  # True once this transaction changed the catalog
         self.scheduled: list[float] = []  # due times of the jobs this transaction scheduled
         self.budget: Any = None  # what the running function may still schedule
+        self.after_commit: list[Callable[[], None]] = []  # e.g. removing a deleted file
 
     @property
     def writable(self) -> bool:

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar, Final, TypedDict, Unpack
 
-from . import function_api
+from . import function_api, storage
 from .crons import Crons
 from .db import Database
 from .dispatch import DEFAULT_MAX_BODY_SIZE, SYSTEM_PREFIX, Dispatcher
@@ -38,18 +38,32 @@ __all__ = ["DATABASE_ENV", "DEFAULT_DATABASE", "Deployment", "Options", "open_st
 
 DATABASE_ENV: Final = "CONVEXHTTP_DATABASE"
 DEFAULT_DATABASE: Final = "convexhttp.sqlite3"
+SITE_URL_ENV: Final = "CONVEXHTTP_SITE_URL"
+DEFAULT_MAX_UPLOAD_SIZE: Final = 1024**3
 
 
 class Options(TypedDict, total=False):
     """What every entry point accepts (all optional)."""
 
-    debug: bool  # send error messages and tracebacks to the client
-    max_request_body: int  # bytes (default 20 MB, Convex's limit)
+    #: Send error messages and tracebacks to the client.
+    debug: bool
+    #: Bytes a request or response body may hold (default 20 MB, Convex's limit).
+    max_request_body: int
     max_response_body: int
-    functions: str | ModuleType | None  # the functions package (default: the router's)
-    database: (
-        str | os.PathLike[str] | Store | None
-    )  # default: $CONVEXHTTP_DATABASE or ./convexhttp.sqlite3
+    #: The functions package (default: the package of the router's module).
+    functions: str | ModuleType | None
+    #: A SQLite path or ``sqlite:///path`` (default: $CONVEXHTTP_DATABASE, else
+    #: ./convexhttp.sqlite3), or a ``Store``.
+    database: str | os.PathLike[str] | Store | None
+    #: Serve Convex's /api/query, /api/mutation, /api/action, /api/run/ (default True).
+    function_api: bool
+    #: Run scheduled functions and crons in this app's processes (default True).
+    scheduler: bool
+    #: The base of file URLs (default: $CONVEXHTTP_SITE_URL, else the scheme, host and
+    #: mount of the request being served).
+    site_url: str | None
+    #: Bytes a file upload may hold (default 1 GiB; streamed to disk).
+    max_upload_size: int
 
 
 def open_store(database: str | os.PathLike[str] | Store | None = None) -> Store:
@@ -127,7 +141,8 @@ def refuse_overlaps(http: HttpRouter, system: HttpRouter) -> None:
         if route is not None:
             raise ValueError(
                 f"route {route.method} {route.path} overlaps {path}, which convexhttp serves "
-                "for Convex's clients: move the route, or pass function_api=False"
+                "(Convex's function API and file URLs live below /api/): move the route "
+                "(function_api=False frees /api/query, /api/mutation, /api/action, /api/run/)"
             )
 
 
@@ -165,9 +180,15 @@ class Deployment:
         finally:
             self.store.close()  # no connection crosses into a forked worker
         self.runtime = Runtime(self.functions, self.database)
+        self.files = self.runtime.files
+        self.files.site_url = (opts.get("site_url") or os.environ.get(SITE_URL_ENV) or "").rstrip(
+            "/"
+        ) or None
         self.crons = _load_crons(self.functions)
         try:
             sync_crons(self.runtime, self.crons)
+            self.files.load_secret()
+            self.files.collect_garbage()
         finally:
             self.store.close()
         self.runner = JobRunner(self.runtime, self.crons)
@@ -176,6 +197,7 @@ class Deployment:
         self.runtime.on_scheduled = self._scheduled
         Deployment._all.add(self)
         self.system = HttpRouter()
+        storage.register(self.system, self.files)
         if opts.get("function_api", True):
             function_api.register(self.system, self)
         refuse_overlaps(http, self.system)
@@ -185,7 +207,8 @@ class Deployment:
             max_request_body=opts.get("max_request_body", DEFAULT_MAX_BODY_SIZE),
             max_response_body=opts.get("max_response_body", DEFAULT_MAX_BODY_SIZE),
             ctx_factory=self._http_ctx,
-            system=self.system if self.system.routes() else None,
+            system=self.system,
+            max_system_body=opts.get("max_upload_size", DEFAULT_MAX_UPLOAD_SIZE),
         )
 
     def _http_ctx(self, rid: str, request: Request, is_async: bool) -> ActionCtx | AsyncActionCtx:

@@ -25,6 +25,7 @@ from .aio import run_sync
 from .db import Database, DatabaseReader, DatabaseWriter, Document, Query, Session
 from .functions import Functions, Kind, RegisteredFunction
 from .scheduler import ActionScheduler, AsyncScheduler, MutationScheduler
+from .storage import ActionStorage, AsyncStorage, Files, MutationStorage, QueryStorage
 from .store.base import RetryableConflict
 from .validators import ArgumentValidationError, ReturnsValidationError, _Mismatch
 from .values import Value, check_value, type_name
@@ -120,7 +121,7 @@ class QueryCtx:
         self._session = session
         self.auth = auth
         self.db: DatabaseReader = DatabaseReader(session)
-        self.storage: Any = _Pending("storage")
+        self.storage = QueryStorage(runtime.files, session)
 
     def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
         """Run a query in this query's snapshot."""
@@ -146,7 +147,7 @@ class MutationCtx:
         self._session = session
         self.auth = auth
         self.db: DatabaseWriter = DatabaseWriter(session)
-        self.storage: Any = _Pending("storage")
+        self.storage = MutationStorage(runtime.files, session)
         self.scheduler = MutationScheduler(runtime, session)
 
     def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
@@ -196,9 +197,13 @@ class ActionCtx:
         self._runtime = runtime
         self.auth = auth or Auth()
         self.request_id = request_id
-        self.storage: Any = _Pending("storage")
         self._parent_job = parent_job
         self._scheduler: ActionScheduler | None = None
+
+    @property
+    def storage(self) -> ActionStorage:
+        """Files: each call its own transaction."""
+        return ActionStorage(self._rt().files)
 
     @property
     def scheduler(self) -> ActionScheduler:
@@ -356,7 +361,7 @@ class AsyncQueryCtx:
         self._sync = sync
         self.db = AsyncDatabaseReader(sync.db)
         self.auth = _AsyncAuth(sync.auth)
-        self.storage = sync.storage
+        self.storage = AsyncStorage(sync.storage)
 
     async def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
         runtime = self._sync._runtime
@@ -379,7 +384,7 @@ class AsyncMutationCtx:
         self._sync = sync
         self.db = AsyncDatabaseReader(sync.db)
         self.auth = _AsyncAuth(sync.auth)
-        self.storage = sync.storage
+        self.storage = AsyncStorage(sync.storage)
         self.scheduler = AsyncScheduler(sync.scheduler)
 
     async def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
@@ -414,7 +419,10 @@ class AsyncActionCtx:
         self._sync = sync
         self.auth = _AsyncAuth(sync.auth)
         self.request_id = sync.request_id
-        self.storage = sync.storage
+
+    @property
+    def storage(self) -> AsyncStorage:
+        return AsyncStorage(self._sync.storage)
 
     @property
     def scheduler(self) -> AsyncScheduler:
@@ -456,6 +464,7 @@ class Runtime:
         self.database = database
         # Called after a transaction that scheduled jobs commits (wakes the job runner).
         self.on_scheduled: Callable[[], None] | None = None
+        self.files = Files(self)
 
     # -- finding functions
     def resolve(self, ref: Any, kind: Kind, *, public_only: bool = False) -> RegisteredFunction:
@@ -589,6 +598,11 @@ class Runtime:
     def _committed(self, session: Session) -> None:
         if session.scheduled and self.on_scheduled is not None:
             self.on_scheduled()
+        for step in session.after_commit:
+            try:
+                step()
+            except Exception:
+                logger.exception("after a commit: %r failed", step)
 
     async def transact_async(
         self, body: Callable[[Session], Awaitable[Any]], *, name: str | None = None

@@ -25,7 +25,6 @@ import datetime as dt
 import logging
 import os
 import random
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .db import Document, Session
 from .functions import RegisteredFunction
+from .procs import is_dead, process_identity
 from .sortkey import key_successor, sort_key
 from .store.base import RetryableConflict
 from .values import check_value, dumps_stored, loads_stored, type_name
@@ -46,7 +46,6 @@ __all__ = [
     "JobRunner",
     "MutationScheduler",
     "SchedulingBudget",
-    "runner_identity",
 ]
 
 logger = logging.getLogger("convexhttp.scheduler")
@@ -61,47 +60,6 @@ DEAD_ACTION_ERROR: Final = "Transient error while executing action: the process 
 
 def now_ms() -> float:
     return time.time() * 1000.0
-
-
-# --- who runs what -------------------------------------------------------------------
-
-
-def _machine() -> str:
-    try:
-        with open("/proc/sys/kernel/random/boot_id") as f:
-            boot = f.read().strip()[:8]
-    except OSError:
-        boot = "noboot"
-    return f"{socket.gethostname()}/{boot}"
-
-
-def _start_ticks(pid: int) -> str:
-    """When a process started (from /proc), to tell a live pid from a reused one."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rpartition(")")[2].split()[19]
-    except (OSError, IndexError):
-        return "?"
-
-
-def runner_identity(pid: int | None = None) -> str:
-    pid = os.getpid() if pid is None else pid
-    return f"{_machine()}:{pid}:{_start_ticks(pid)}"
-
-
-def _runner_is_dead(runner: str) -> bool:
-    """True when ``runner`` ran on this machine and its process is gone."""
-    parts = runner.rsplit(":", 2)
-    if len(parts) != 3 or parts[0] != _machine() or not parts[1].isdigit():
-        return False
-    pid, ticks = int(parts[1]), parts[2]
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return ticks != "?" and _start_ticks(pid) != ticks
 
 
 # --- scheduling ------------------------------------------------------------------------
@@ -324,7 +282,7 @@ class JobRunner:
     def __init__(self, runtime: Runtime, crons: Crons | None = None, *, action_threads: int = 4):
         self.runtime = runtime
         self.crons = crons
-        self.identity = runner_identity()
+        self.identity = process_identity()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -343,7 +301,7 @@ class JobRunner:
             if self._pid == pid and self._thread is not None and self._thread.is_alive():
                 return
             self._pid = pid
-            self.identity = runner_identity()
+            self.identity = process_identity()
             self._stop.clear()
             self._running = set()
             self._pool = ThreadPoolExecutor(self._action_threads, "convexhttp-action")
@@ -564,7 +522,7 @@ class JobRunner:
                 continue
             runner = job.get("_runner", "")
             lease = job.get("_leaseUntil", 0.0)
-            if lease < now or (isinstance(runner, str) and _runner_is_dead(runner)):
+            if lease < now or (isinstance(runner, str) and is_dead(runner)):
                 self._fail_dead(job_id, runner)
 
     def _fail_dead(self, job_id: str, runner: object) -> None:
@@ -609,7 +567,7 @@ class JobRunner:
                 if (
                     isinstance(runner, str)
                     and cron.get("_leaseUntil", 0) > now
-                    and not _runner_is_dead(runner)
+                    and not is_dead(runner)
                 ):
                     logger.warning(
                         "cron job %r skipped a run: the previous one is still running", cron["name"]

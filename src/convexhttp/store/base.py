@@ -21,20 +21,22 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Final
+from typing import BinaryIO, Final
 
 __all__ = [
     "FIRST_USER_TABLE",
     "SYSTEM_TABLES",
+    "BlobStore",
     "Catalog",
     "IndexEntry",
     "RetryableConflict",
     "ScannedDocument",
     "Store",
     "StoreError",
+    "StoredBlob",
     "StoredDocument",
     "StoredIndex",
     "Transaction",
@@ -164,11 +166,40 @@ class Transaction(ABC):
         """A nested transaction: an exception inside rolls back only what it wrote."""
 
 
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    name: str
+    sha256: bytes
+    size: int
+
+
+class BlobStore(ABC):
+    """File contents, by name. A blob is written in full and checked before ``put``
+    returns; its ``_storage`` document is committed after, so a crash in between
+    leaves an unreferenced blob (collected by ``collect``), never an id without bytes."""
+
+    @abstractmethod
+    def put(self, chunks: Iterable[bytes]) -> StoredBlob: ...
+
+    @abstractmethod
+    def open(self, name: str) -> BinaryIO | None:
+        """The blob's bytes as a seekable file, or None when it is gone."""
+
+    @abstractmethod
+    def delete(self, name: str) -> None: ...
+
+    @abstractmethod
+    def collect(self, referenced: Callable[[str], bool], older_than_s: float) -> int:
+        """Remove half-written and unreferenced blobs older than ``older_than_s``;
+        returns how many went."""
+
+
 class Store(ABC):
     """A database: hands out transactions; safe to share across threads of a process."""
 
     url: str
     kind: str
+    blobs: BlobStore
 
     @abstractmethod
     def transaction(self, *, write: bool) -> AbstractContextManager[Transaction]:

@@ -31,6 +31,7 @@ from .base import (
     StoreError,
     Transaction,
 )
+from .blobs import DirectoryBlobs
 
 __all__ = ["SQLiteStore"]
 
@@ -282,6 +283,7 @@ class SQLiteStore(Store):
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).expanduser().absolute()
         self.url = f"sqlite:///{self.path}"
+        self.blobs = DirectoryBlobs(self.path.with_name(self.path.name + ".blobs"))
         self._local = _Local()
         self._ready_pid = -1
         self._lock = threading.Lock()
