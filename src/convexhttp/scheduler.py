@@ -201,6 +201,7 @@ class MutationScheduler(_Scheduler):
         fields, due = self._job(when, ref, args)
         job_id = self._system().insert(JOBS, fields)
         self._session.scheduled.append(due)
+        self._session.txn.notify_jobs()
         return job_id
 
     def cancel(self, job_id: str) -> None:
@@ -231,6 +232,7 @@ class ActionScheduler(_Scheduler):
             job_id = system.insert(JOBS, fields)
             if "_nextTs" in fields:
                 session.scheduled.append(due)
+                session.txn.notify_jobs()
             return job_id
 
         return self._runtime.transact(write, name="scheduler.run_after")  # type: ignore[no-any-return]

@@ -165,6 +165,10 @@ class Transaction(ABC):
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: an exception inside rolls back only what it wrote."""
 
+    def notify_jobs(self) -> None:  # noqa: B027 - a hook: most backends need nothing
+        """This transaction scheduled a job: when it commits, wake the job runners of
+        other processes and machines (SQLite's runners see any commit by themselves)."""
+
 
 @dataclass(frozen=True, slots=True)
 class StoredBlob:
