@@ -14,8 +14,11 @@ worker process (and thread) opens its own on first use.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar, Final, TypedDict, Unpack
@@ -146,6 +149,12 @@ def refuse_overlaps(http: HttpRouter, system: HttpRouter) -> None:
             )
 
 
+_NO_OVERRIDE: Final = object()
+_identity_override: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "convexhttp_identity_override", default=_NO_OVERRIDE
+)
+
+
 class Deployment:
     """An app ready to serve: its router's dispatcher and its functions' runtime."""
 
@@ -214,7 +223,25 @@ class Deployment:
     def _http_ctx(self, rid: str, request: Request, is_async: bool) -> ActionCtx | AsyncActionCtx:
         if self._runner_pid != os.getpid():
             self.start_scheduler()
-        return self.runtime.action_ctx(Auth(), rid, is_async=is_async)
+        return self.runtime.action_ctx(self.auth_for(request, rid), rid, is_async=is_async)
+
+    def auth_for(self, request: Request, request_id: str | None = None) -> Auth:
+        """``ctx.auth`` for a request: the identity its ``Authorization`` header proves
+        (verified on first use)."""
+        override = _identity_override.get()
+        if override is not _NO_OVERRIDE:
+            return Auth(lambda: override)
+        return Auth()
+
+    @contextlib.contextmanager
+    def identity_override(self, identity: Any) -> Iterator[None]:
+        """Requests served inside the block carry ``identity`` (None: none), whatever
+        their headers say: for tests (``convexhttp.testing``)."""
+        token = _identity_override.set(identity)
+        try:
+            yield
+        finally:
+            _identity_override.reset(token)
 
     # -- the job runner
     def start_scheduler(self) -> None:

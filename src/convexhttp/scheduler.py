@@ -347,17 +347,19 @@ class JobRunner:
             store.wait_for_change(timeout, self._wake)
             self._wake.clear()
 
-    def run_due(self, *, run_actions_inline: bool = False) -> float:
-        """Run (or start) every job and cron tick due now; returns when to look next."""
+    def run_due(self, *, run_actions_inline: bool = False, until: float | None = None) -> float:
+        """Run (or start) every job and cron tick due now (or, for tests, every job due
+        by ``until``); returns when to look next."""
         now = now_ms()
+        limit = now if until is None else until
         self._expire_leases(now)
-        due = self._due(JOBS, now)
+        due = self._due(JOBS, limit)
         # Runners of other processes see the same batch: in another order, they take
         # different jobs instead of queueing behind each other for the same ones.
         random.shuffle(due)
         for job in due:
-            self._run_job(job["_id"], job["name"], run_actions_inline)
-        if self.crons is not None:
+            self._run_job(job["_id"], job["name"], run_actions_inline, limit)
+        if self.crons is not None and until is None:
             for cron in self._due(CRONS, now):
                 self._run_cron(cron["_id"], run_actions_inline)
         self._renew_leases()
@@ -406,24 +408,24 @@ class JobRunner:
         except LookupError:
             return None
 
-    def _run_job(self, job_id: str, name: str, run_actions_inline: bool) -> None:
+    def _run_job(self, job_id: str, name: str, run_actions_inline: bool, limit: float) -> None:
         fn = self._resolve(name)
         if fn is not None and fn.kind == "action":
-            if self._claim_action(job_id):
+            if self._claim_action(job_id, limit):
                 if run_actions_inline or self._pool is None:
                     self._run_action(job_id, fn)
                 else:
                     self._pool.submit(self._run_action, job_id, fn)
             return
-        self._run_mutation(job_id, fn)
+        self._run_mutation(job_id, fn, limit)
 
-    def _run_mutation(self, job_id: str, fn: RegisteredFunction | None) -> None:
+    def _run_mutation(self, job_id: str, fn: RegisteredFunction | None, limit: float) -> None:
         runtime = self.runtime
 
         def attempt(session: Session) -> None:
             system = Session(session.database, session.txn, system=True)
             job = system.get(job_id)
-            if job is None or job["state"]["kind"] != "pending" or job.get("_nextTs", 0) > now_ms():
+            if job is None or job["state"]["kind"] != "pending" or job.get("_nextTs", 0) > limit:
                 return  # another process ran it, or it was canceled
             if fn is None:
                 _finish(system, job, {"kind": "failed", "error": _not_found(job["name"])})
@@ -444,11 +446,11 @@ class JobRunner:
 
         runtime.transact(attempt, name=f"scheduled {fn.name if fn else job_id}")
 
-    def _claim_action(self, job_id: str) -> bool:
+    def _claim_action(self, job_id: str, limit: float) -> bool:
         def attempt(session: Session) -> bool:
             system = Session(session.database, session.txn, system=True)
             job = system.get(job_id)
-            if job is None or job["state"]["kind"] != "pending" or job.get("_nextTs", 0) > now_ms():
+            if job is None or job["state"]["kind"] != "pending" or job.get("_nextTs", 0) > limit:
                 return False
             fields = {k: v for k, v in job.items() if k not in ("_id", "_creationTime", "_nextTs")}
             fields["state"] = {"kind": "inProgress"}

@@ -42,7 +42,15 @@ def ticks(ctx: ActionCtx, request: Request) -> Response:
     return Response.json(ctx.run_query(api.jobs.ticks))
 
 
+def whoami(ctx: ActionCtx, request: Request) -> Response:
+    identity = ctx.auth.get_user_identity()
+    if identity is None:
+        return Response("nobody")
+    return Response(identity["subject"] if isinstance(identity, dict) else identity.subject)
+
+
 http.route(path="/schedule", method="POST", handler=schedule)
+http.route(path="/whoami", handler=whoami)
 http.route(path="/schedule-then-fail", method="POST", handler=schedule_then_fail)
 http.route(path="/schedule-from-action", method="POST", handler=schedule_from_action)
 http.route(path="/cancel/:id", method="POST", handler=cancel)

@@ -92,3 +92,21 @@ def tick(ctx: MutationCtx, args: dict[str, Any]) -> None:
 @query(args={})
 def ticks(ctx: QueryCtx, args: dict[str, Any]) -> list[float]:
     return [t["at"] for t in ctx.db.query("ticks").collect()]
+
+
+@query(args={})
+def whoami(ctx: QueryCtx, args: dict[str, Any]) -> str | None:
+    identity = ctx.auth.get_user_identity()
+    if identity is None:
+        return None
+    return str(identity["subject"] if isinstance(identity, dict) else identity.subject)
+
+
+@internal_mutation(args={"tag": v.string(), "depth": v.int64()})
+def chain(ctx: MutationCtx, args: dict[str, Any]) -> None:
+    """Records itself and schedules the next link, an hour later, until depth 0."""
+    ctx.db.insert("runs", {"tag": args["tag"], "n": args["depth"], "pid": os.getpid()})
+    if args["depth"] > 0:
+        ctx.scheduler.run_after(
+            3_600_000, internal.jobs.chain, {"tag": args["tag"], "depth": args["depth"] - 1}
+        )
