@@ -141,14 +141,8 @@ class Database:
             if txn.get_meta("schema_fingerprint") == fingerprint:  # another process did it
                 return
             session = Session(self, txn, system=True)
-            for table, number in SYSTEM_TABLES.items():
-                if table not in session.view.numbers:
-                    txn.create_table(table, number)
-                    txn.create_index(number, BY_ID, ())
-                    txn.create_index(number, BY_CREATION_TIME, ())
-                    for index_name, index_fields in SYSTEM_INDEXES[table].items():
-                        txn.create_index(number, index_name, index_fields)
-                    session.refresh()
+            for table in SYSTEM_TABLES:
+                session.table_number(table, create=True)
             if schema is not None:
                 for table in schema.tables:
                     session.table_number(table, create=True)
@@ -229,13 +223,15 @@ class Session:
     def table_number(self, table: str, *, create: bool = False) -> int | None:
         number = self.view.numbers.get(table)
         if number is None and create:
-            number = self.txn.create_table(table)
+            number = self.txn.create_table(table, SYSTEM_TABLES.get(table))
             self.txn.create_index(number, BY_ID, ())
             self.txn.create_index(number, BY_CREATION_TIME, ())
             schema = self.database.schema
+            declared: dict[str, tuple[str, ...]] = SYSTEM_INDEXES.get(table, {})
             if schema is not None and table in schema.tables:
-                for name, fields in schema.tables[table].indexes.items():
-                    self.txn.create_index(number, name, fields)
+                declared = schema.tables[table].indexes
+            for name, fields in declared.items():
+                self.txn.create_index(number, name, fields)
             self.refresh()
         return number
 

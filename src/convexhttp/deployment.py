@@ -184,22 +184,21 @@ class Deployment:
         self.schema = _load_schema(self.functions)
         self.store = open_store(opts.get("database"))
         self.database = Database(self.store, self.schema)
-        try:
-            self.database.apply_schema()
-        finally:
-            self.store.close()  # no connection crosses into a forked worker
         self.runtime = Runtime(self.functions, self.database)
         self.files = self.runtime.files
         self.files.site_url = (opts.get("site_url") or os.environ.get(SITE_URL_ENV) or "").rstrip(
             "/"
         ) or None
         self.crons = _load_crons(self.functions)
-        try:
-            sync_crons(self.runtime, self.crons)
-            self.files.load_secret()
-            self.files.collect_garbage()
-        finally:
-            self.store.close()
+        # An app with no functions (only HTTP actions) opens its database on first use.
+        self.uses_data = bool(len(self.functions) or self.schema or self.crons)
+        if self.uses_data:
+            try:
+                self.database.apply_schema()
+                sync_crons(self.runtime, self.crons)
+                self.files.collect_garbage()
+            finally:
+                self.store.close()  # no connection crosses into a forked worker
         self.runner = JobRunner(self.runtime, self.crons)
         self.run_scheduler = opts.get("scheduler", True)
         self._runner_pid = -1
@@ -248,7 +247,7 @@ class Deployment:
         """Start running scheduled functions and crons in this process (after a fork, in
         the child). Serving a request starts it too; ``scheduler=False`` turns it off."""
         self._runner_pid = os.getpid()
-        if self.run_scheduler:
+        if self.run_scheduler and self.uses_data:
             self.runner.start()
 
     @classmethod
@@ -259,8 +258,9 @@ class Deployment:
 
     def _scheduled(self) -> None:
         if self.run_scheduler:
-            if self._runner_pid != os.getpid():
-                self.start_scheduler()
+            if not self.runner.started:
+                self._runner_pid = os.getpid()
+                self.runner.start()
             self.runner.wake()
 
     @classmethod

@@ -72,27 +72,30 @@ class Files:
         return self.runtime.database.store.blobs
 
     # -- the signing secret: one per database, so every process and machine agrees
-    def load_secret(self) -> None:
-        """Read (or create, once) the secret upload tokens are signed with (at start-up)."""
-
-        def load(session: Session) -> bytes:
-            value = session.txn.get_meta(_SECRET_KEY)
-            if value is None:
-                value = secrets.token_hex(32)
-                session.txn.set_meta(_SECRET_KEY, value)
-            return bytes.fromhex(value)
-
-        self._secret = self.runtime.transact(load, name="storage secret")
-
-    def secret(self) -> bytes:
+    def secret(self, session: Session | None = None) -> bytes:
+        """The key upload tokens are signed with: read (or made, once) in the database,
+        in ``session``'s transaction when there is one."""
         if self._secret is None:
-            raise RuntimeError("the storage secret is read when the app starts")
+
+            def load(session: Session) -> bytes:
+                value = session.txn.get_meta(_SECRET_KEY)
+                if value is None:
+                    if not session.txn.write:
+                        raise RuntimeError("upload URLs are made in mutations and actions")
+                    value = secrets.token_hex(32)
+                    session.txn.set_meta(_SECRET_KEY, value)
+                return bytes.fromhex(value)
+
+            if session is not None:
+                self._secret = load(session)
+            else:
+                self._secret = self.runtime.transact(load, name="storage secret")
         return self._secret
 
-    def sign_upload(self) -> str:
+    def sign_upload(self, session: Session | None = None) -> str:
         payload = json.dumps({"exp": time.time() * 1000 + UPLOAD_TTL_MS, "n": secrets.token_hex(8)})
         body = _b64url(payload.encode())
-        signature = hmac.new(self.secret(), body.encode(), hashlib.sha256).digest()
+        signature = hmac.new(self.secret(session), body.encode(), hashlib.sha256).digest()
         return f"{body}.{_b64url(signature)}"
 
     def check_upload(self, token: str | None) -> str | None:
@@ -221,7 +224,8 @@ class MutationStorage(QueryStorage):
 
     def generate_upload_url(self) -> str:
         """A URL a client POSTs a file to (valid for an hour); it answers ``{"storageId"}``."""
-        return f"{self._files.base()}{UPLOAD_PATH}?token={quote(self._files.sign_upload())}"
+        token = self._files.sign_upload(self._session)
+        return f"{self._files.base()}{UPLOAD_PATH}?token={quote(token)}"
 
     def delete(self, storage_id: str) -> None:
         """Delete the file: its URLs answer 404 once this transaction commits."""
