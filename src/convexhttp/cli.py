@@ -96,6 +96,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve_p.add_argument(
         "--debug", action="store_true", help="send error messages and tracebacks to the client"
     )
+    serve_p.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not run scheduled functions and crons in the web workers "
+        "(run `convexhttp worker` for them)",
+    )
     for which in ("request", "response"):
         serve_p.add_argument(
             f"--max-{which}-body",
@@ -130,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options: Options = {"functions": package, "database": args.database}
     if args.command == "serve":
         options["debug"] = args.debug
+        options["scheduler"] = not args.no_scheduler
         options["max_request_body"] = args.max_request_body
         options["max_response_body"] = args.max_response_body
     try:
