@@ -143,6 +143,8 @@ def test_a_mutation_killed_midway_leaves_nothing_and_no_lock(tmp_path: Path) -> 
             assert time.monotonic() < deadline, server.output()
             time.sleep(0.01)
         time.sleep(0.5)  # dozens of inserts written inside the open transaction
+        # Readers in the other worker see none of them: no partial mutation is visible.
+        assert requests.get(f"{server.url}/data/batch/{batch}").json() == 0
     finally:
         sigkill(server)
 
