@@ -173,13 +173,9 @@ class Deployment:
             package = defining_package(getattr(http, "defined_in", None))
         self.functions = Functions.load(package) if package else Functions()
         if http is None:
-            http_module = self.functions.module("http")
-            http = getattr(http_module, "http", None)
-            if not isinstance(http, HttpRouter):
-                raise ValueError(
-                    f"no router: pass one, or define http = http_router() in "
-                    f"{self.functions.package or 'the functions package'}'s http.py"
-                )
+            # The package's http.py router, as Convex's convex/http.ts; none: no HTTP actions.
+            found = getattr(self.functions.module("http"), "http", None)
+            http = found if isinstance(found, HttpRouter) else HttpRouter()
         self.http = http
         self.schema = _load_schema(self.functions)
         self.store = open_store(opts.get("database"))
