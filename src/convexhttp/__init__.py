@@ -2,6 +2,7 @@
 
 from .action import http_action
 from .context import ActionCtx
+from .cors import cors_router, corsRouter
 from .dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher
 from .fetch import (
     URL,
@@ -33,6 +34,8 @@ __all__ = [
     "Request",
     "Response",
     "URLSearchParams",
+    "corsRouter",
+    "cors_router",
     "httpAction",
     "httpRouter",
     "http_action",
