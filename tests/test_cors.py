@@ -514,6 +514,8 @@ class TestSettings:
             corsRouter(http_router(), {"allowOrigins": [APP]})
         with pytest.raises(TypeError, match=r"getLogger\('convexhttp.cors'\)"):
             corsRouter(http_router(), {"debug": True})
+        with pytest.raises(TypeError, match="gives allowed_origins twice"):
+            corsRouter(http_router(), {"allowedOrigins": [APP], "allowed_origins": [EVIL]})
 
     def test_route_errors_name_the_route_and_the_fix(self) -> None:
         http = http_router()

@@ -15,11 +15,12 @@ import inspect
 import logging
 import re
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
+from .dispatch import _allow_header
 from .fetch import Headers, Response
 from .fetch.headers import is_token
 from .fetch.request import RequestBase
@@ -44,6 +45,7 @@ DEFAULT_ALLOWED_HEADERS = ("Content-Type",)
 DEFAULT_EXPOSED_HEADERS = ("Content-Range", "Accept-Ranges")
 DEFAULT_MAX_AGE = 86400  # one day; Chromium caps it at two hours
 
+_SEEN_MAX = 1024
 _METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # scheme://host[:port], as browsers serialise an origin (host: a name or [IPv6]).
@@ -196,16 +198,22 @@ class _Policy:
     credentials: bool
     max_age: str
     enforce: bool
+    # Decisions for origins seen (an app sees few); bounded against a flood of new ones.
+    _seen: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def admits(self, origin: str) -> bool:
         if self.any_origin or origin in self.exact:  # browsers send the serialised form
             return True
+        known = self._seen.get(origin)
+        if known is not None:
+            return known
         parsed = _parse_origin(origin)
-        if parsed is None:
-            return False
-        if _serialize(*parsed) in self.exact:
-            return True
-        return any(w.admits(*parsed) for w in self.wildcards)
+        admitted = parsed is not None and (
+            _serialize(*parsed) in self.exact or any(w.admits(*parsed) for w in self.wildcards)
+        )
+        if len(self._seen) < _SEEN_MAX:
+            self._seen[origin] = admitted
+        return admitted
 
     def allow_origin(self, request: RequestBase) -> str | None:
         """The Access-Control-Allow-Origin value for ``request``, or None."""
@@ -233,8 +241,8 @@ class _Policy:
 
     def finish(self, request: RequestBase, response: Any) -> Any:
         """Add the CORS headers to what the handler returned (a Response, or left alone)."""
-        if not isinstance(response, Response) or response.headers._immutable:
-            return response  # not a Response, or Response.error(): the dispatcher's 500/502
+        if not isinstance(response, Response) or response.type == "error":
+            return response  # the dispatcher's 500 or 502
         headers = response.headers
         if not self.any_origin:
             _vary_origin(headers)
@@ -417,7 +425,8 @@ class Preflight:
             for h in asked
             if not is_token(h) or (policy.headers is not None and h not in policy.headers)
         ]:
-            why = f"request headers {refused} are not in allowed_headers ({policy.allow_headers or 'none'})"
+            allowed = policy.allow_headers or "none"
+            why = f"request headers {refused} are not in allowed_headers ({allowed})"
         else:
             why = None
         if why is None:
@@ -439,14 +448,8 @@ class Preflight:
 
     def _plain_options(self) -> Response:
         """An OPTIONS that is not a preflight: 204 with Allow, as for any routed path."""
-        routed = {m for p, m, _ in self._http.routes() if p in self._shown}
-        routed.add("OPTIONS")
-        if "GET" in routed:
-            routed.add("HEAD")
-        order = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-        return Response(
-            None, status=204, headers={"allow": ", ".join(m for m in order if m in routed)}
-        )
+        routed = frozenset(m for p, m, _ in self._http.routes() if p in self._shown)
+        return Response(None, status=204, headers={"allow": _allow_header(routed)})
 
     @staticmethod
     def _refused(ctx: Any, request: RequestBase, why: str) -> None:
@@ -571,7 +574,11 @@ def cors_router(
             raise TypeError(
                 f"cors_router: unknown option {key!r}; use {', '.join(sorted(_CONFIG_KEYS))}"
             )
-        settings.setdefault(name, value)
+        if name in settings:
+            raise TypeError(
+                f"cors_router: the config dict gives {name} twice ({key!r} and another)"
+            )
+        settings[name] = value
     given = {
         "allowed_origins": allowed_origins,
         "allowed_headers": allowed_headers,
