@@ -324,6 +324,11 @@ class SQLiteStore(Store):
         with self._lock:
             if self._ready_pid == os.getpid():
                 return
+            # Made already (the usual case): no write lock, which a long mutation of
+            # another process may hold while this worker starts.
+            if conn.execute("PRAGMA user_version").fetchone()[0] == FORMAT_VERSION:
+                self._ready_pid = os.getpid()
+                return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
