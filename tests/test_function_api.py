@@ -225,6 +225,12 @@ class TestFunctionErrors:
         assert logged and logged[0].exc_info is not None
         assert "secret detail" in str(logged[0].exc_info[1])
 
+    def test_convex_error_data_that_is_no_convex_value_is_the_servers_error(
+        self, client: TestClient
+    ) -> None:
+        answer = failed(client, "query", {"path": "messages:refuse_badly", "args": {}})
+        assert answer["errorMessage"].endswith("] Server Error") and "errorData" not in answer
+
     def test_a_bad_call_the_function_makes_itself_is_the_servers_error(
         self, client: TestClient
     ) -> None:

@@ -107,15 +107,14 @@ class FunctionApi:
         def serve(ctx: ActionCtx, request: Request) -> Response:
             return self.serve(ctx, request, kind, None)
 
-        serve.__qualname__ = serve.__name__ = f"api_{kind or 'function'}"
         return serve
 
     def run_by_url(self, ctx: ActionCtx, request: Request) -> Response:
         """``/api/run/messages/list``: the function named by the URL, of any kind."""
         parts = request.path_params["path"]
         assert isinstance(parts, list)
-        name = None if len(parts) < 2 else "/".join(parts[:-1]) + ":" + parts[-1]
-        return self.serve(ctx, request, None, name or "")
+        name = "/".join(parts[:-1]) + ":" + parts[-1] if len(parts) > 1 else ""
+        return self.serve(ctx, request, None, name)
 
     def serve(
         self, ctx: ActionCtx, request: Request, kind: Kind | None, name: str | None
@@ -186,7 +185,13 @@ class FunctionApi:
             try:
                 check_value(exc.data)
             except TypeError as bad:
-                exc = TypeError(f"ConvexError with invalid data: {bad}")
+                logger.error(
+                    "[%s] %s raised a ConvexError with invalid data: %s",
+                    rid,
+                    name,
+                    bad,
+                    exc_info=exc,
+                )
             else:
                 logger.info("[%s] %s raised ConvexError: %s", rid, name, exc)
                 return {
@@ -194,7 +199,8 @@ class FunctionApi:
                     "errorMessage": f"{header}\nUncaught ConvexError: {exc}",
                     "errorData": encode(exc.data),
                 }
-        logger.error("[%s] %s failed", rid, name, exc_info=exc)
+        else:
+            logger.error("[%s] %s failed", rid, name, exc_info=exc)
         message = header
         if self.deployment.dispatcher.debug:
             message += f"\nUncaught {type(exc).__name__}: {exc}\n" + "".join(
@@ -241,6 +247,9 @@ def check_authorization(header: str | None) -> None:
 
 def _read_capped(request: Request, cap: int) -> bytes:
     # /api/ routes may take large uploads; a function call is held to the app's limit.
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > cap:
+        raise BodyTooLarge(cap)
     stream = request.body
     if stream is None:
         return b""

@@ -72,6 +72,11 @@ def refuse_with_text(ctx: QueryCtx, args: dict[str, Any]) -> None:
 
 
 @query
+def refuse_badly(ctx: QueryCtx, args: dict[str, Any]) -> None:
+    raise ConvexError({"not", "a", "convex", "value"})
+
+
+@query
 def boom(ctx: QueryCtx, args: dict[str, Any]) -> None:
     print("about to fail")
     raise RuntimeError("secret detail that must not reach the client")
