@@ -105,8 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve_p.add_argument(
         "--no-function-api",
         action="store_true",
-        help="do not serve Convex's /api/query, /api/mutation, /api/action and /api/run/ "
-        "(free those paths for the app's own routes)",
+        help="do not serve Convex's function API (/api/query, /api/mutation, /api/action, "
+        "/api/function, /api/run/): free those paths for the app's own routes",
     )
     for which in ("request", "response"):
         serve_p.add_argument(
