@@ -331,6 +331,44 @@ class TestAuthorization:
         assert ok(client, "query", body, headers={"Authorization": "bearer abc"}) is None
 
 
+class TestCors:
+    """As Convex's backend: any origin mirrored, with credentials (identity travels in
+    the Authorization header, never in cookies)."""
+
+    def test_a_preflight_allows_the_origin_and_the_headers_it_asks_for(
+        self, client: TestClient
+    ) -> None:
+        for path in ("/api/query", "/api/run/messages/list"):
+            r = client.fetch(
+                path,
+                method="OPTIONS",
+                headers={
+                    "Origin": "https://app.example",
+                    "Access-Control-Request-Method": "POST",
+                    "Access-Control-Request-Headers": "content-type,convex-client,authorization",
+                },
+            )
+            assert r.status == 200 and r.text() == ""
+            assert r.headers.get("access-control-allow-origin") == "https://app.example"
+            assert r.headers.get("access-control-allow-credentials") == "true"
+            assert r.headers.get("access-control-allow-headers") == (
+                "content-type,convex-client,authorization"
+            )
+            assert "POST" in (r.headers.get("access-control-allow-methods") or "")
+            assert r.headers.get("access-control-max-age") == "86400"
+
+    def test_answers_carry_the_callers_origin(self, client: TestClient) -> None:
+        body = {"path": "messages:echo", "args": {"value": 1}}
+        origin = {"Origin": "http://localhost:5173"}
+        for endpoint, payload in (("query", body), ("query", {"args": {}})):
+            r = client.fetch(f"/api/{endpoint}", method="POST", json=payload, headers=origin)
+            assert r.headers.get("access-control-allow-origin") == "http://localhost:5173"
+            assert r.headers.get("access-control-allow-credentials") == "true"
+            assert "origin" in (r.headers.get("vary") or "")
+        r = client.fetch("/api/query", method="POST", json=body)
+        assert r.headers.get("access-control-allow-origin") is None
+
+
 class TestLogLines:
     def test_print_stderr_and_logging_become_convex_log_lines_and_still_reach_the_server_log(
         self,

@@ -25,7 +25,8 @@ Answers, as Convex's backend gives them:
   function: a bad body, an unknown format, a malformed ``Authorization``.
 
 Only public functions are served. ``Authorization: Bearer <JWT>`` becomes the
-function's ``ctx.auth``, verified by the deployment as for HTTP actions.
+function's ``ctx.auth``, verified by the deployment as for HTTP actions. Any web
+page may call (CORS as Convex's: the origin mirrored, preflights answered).
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ FORMATS: Final[dict[str, Callable[[Value], Any]]] = {
 DEFAULT_FORMAT: Final = "json"  # Convex's default for current and unknown clients
 _CHUNK: Final = 64 * 1024
 _KIND_TITLES: Final = {"query": "Query", "mutation": "Mutation", "action": "Action"}
+_CORS_METHODS: Final = "GET,POST,OPTIONS,PATCH,DELETE,PUT"  # Convex's list for /api/
+_CORS_VARY: Final = "origin, access-control-request-method, access-control-request-headers"
 
 
 class BadRequest(Exception):
@@ -93,6 +96,8 @@ def register(system: HttpRouter, deployment: Deployment) -> None:
         system.route(path=f"/api/{kind}", method="POST", handler=api.handler(kind))
     system.route(path="/api/function", method="POST", handler=api.handler(None))
     system.route(path="/api/run/:path+", method="POST", handler=api.run_by_url)
+    for path in ("/api/query", "/api/mutation", "/api/action", "/api/function", "/api/run/:path+"):
+        system.route(path=path, method="OPTIONS", handler=preflight)
 
 
 class FunctionApi:
@@ -135,7 +140,8 @@ class FunctionApi:
             encode = _read_format(body)
         except BadRequest as exc:
             logger.warning("[%s] %d %s: %s", rid, exc.status, exc.code, exc.message)
-            return Response.json({"code": exc.code, "message": exc.message}, status=exc.status)
+            answer = Response.json({"code": exc.code, "message": exc.message}, status=exc.status)
+            return with_cors(request, answer)
 
         payload: dict[str, Any]
         failure: BaseException | None = None
@@ -148,7 +154,7 @@ class FunctionApi:
         if failure is not None:
             payload = self._error(rid, name, failure, encode)
         payload["logLines"] = lines
-        return Response.json(payload)
+        return with_cors(request, Response.json(payload))
 
     # -- running the function
     def _call(self, ctx: ActionCtx, name: str, kind: Kind | None, args: dict[str, Value]) -> Value:
@@ -224,6 +230,29 @@ class FunctionApi:
         if not isinstance(body, dict):
             raise _shape_error(f"expected an object, found {_json_type(body)}")
         return body
+
+
+def with_cors(request: Request, response: Response) -> Response:
+    """CORS as Convex's backend answers on /api/: the caller's origin mirrored, with
+    credentials. Safe here: a caller is known by its Authorization header, never by
+    cookies, and public functions are anyone's to call."""
+    origin = request.headers.get("origin")
+    if origin is not None:
+        response.headers.set("Access-Control-Allow-Origin", origin)
+        response.headers.set("Access-Control-Allow-Credentials", "true")
+    response.headers.set("Vary", _CORS_VARY)
+    return response
+
+
+def preflight(ctx: ActionCtx, request: Request) -> Response:
+    """A CORS preflight (``OPTIONS``) for a function API path: 200, as Convex's."""
+    response = Response(None, status=200)
+    response.headers.set("Access-Control-Allow-Methods", _CORS_METHODS)
+    requested = request.headers.get("access-control-request-headers")
+    if requested:
+        response.headers.set("Access-Control-Allow-Headers", requested)
+    response.headers.set("Access-Control-Max-Age", "86400")
+    return with_cors(request, response)
 
 
 def check_authorization(header: str | None) -> None:
