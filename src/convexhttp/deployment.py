@@ -145,7 +145,8 @@ def refuse_overlaps(http: HttpRouter, system: HttpRouter) -> None:
             raise ValueError(
                 f"route {route.method} {route.path} overlaps {path}, which convexhttp serves "
                 "(Convex's function API and file URLs live below /api/): move the route "
-                "(function_api=False frees /api/query, /api/mutation, /api/action, /api/run/)"
+                "(function_api=False frees /api/query, /api/mutation, /api/action, /api/function, "
+                "/api/run/)"
             )
 
 
