@@ -9,7 +9,10 @@ Three JSON forms:
 
 - the store's own (``dumps_stored`` / ``loads_stored``): Python's JSON keeps
   ``1`` and ``1.0`` apart and reads ``NaN``/``Infinity`` back, so only bytes
-  need a wrapper, ``{"$bytes": base64}`` (no user key may start with ``$``);
+  need a wrapper, ``{"$bytes": base64}`` (no user key may start with ``$``), and
+  a NaN other than Python's own (its sign or payload bits; ``inf - inf`` is one
+  on x86), ``{"$float": base64}`` as in the wire form, since ``NaN`` reads back as
+  ``math.nan`` and the index keys order NaNs by their bits;
 - Convex's wire form ``convex_encoded_json`` (``encode_convex_json`` /
   ``decode_convex_json``): int64 as ``{"$integer": base64 of 8 little-endian
   bytes}``, bytes as ``{"$bytes": ...}``, NaN, infinities and -0.0 as
@@ -181,42 +184,57 @@ def _check(value: object, path: tuple[str | int, ...], depth: int) -> None:
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=True).encode
 
 
-def _bytes_to_marker(value: Any) -> Any:
+_CANONICAL_NAN: Final = struct.pack("<d", math.nan)
+
+
+def _odd_nan(value: float) -> bool:
+    """A NaN that JSON's ``NaN`` would not give back bit for bit."""
+    return value != value and struct.pack("<d", value) != _CANONICAL_NAN
+
+
+def _to_markers(value: Any) -> Any:
     kind = type(value)
     if kind is bytes:
         return {"$bytes": base64.b64encode(value).decode("ascii")}
     if kind is dict:
-        return {k: _bytes_to_marker(v) for k, v in value.items()}
+        return {k: _to_markers(v) for k, v in value.items()}
     if kind is list:
-        return [_bytes_to_marker(v) for v in value]
+        return [_to_markers(v) for v in value]
     if isinstance(value, bytes):
         return {"$bytes": base64.b64encode(value).decode("ascii")}
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
         return int(value)
+    if isinstance(value, float) and _odd_nan(value):
+        return {"$float": _b64(struct.pack("<d", value))}
     return value
 
 
-def _has_bytes(value: Any) -> bool:
+def _needs_markers(value: Any) -> bool:
     kind = type(value)
     if kind is dict:
-        return any(_has_bytes(v) for v in value.values())
+        return any(_needs_markers(v) for v in value.values())
     if kind is list:
-        return any(_has_bytes(v) for v in value)
-    return isinstance(value, bytes) or (isinstance(value, int) and kind is not int)
+        return any(_needs_markers(v) for v in value)
+    if kind is float:
+        return _odd_nan(value)
+    return isinstance(value, (bytes, int, float)) and kind is not int  # subclasses: as their base
 
 
 def dumps_stored(value: Value) -> str:
     """The store's JSON text of a checked value (exact for int64, float64 and bytes)."""
-    if _has_bytes(value):
-        value = _bytes_to_marker(value)
+    if _needs_markers(value):
+        value = _to_markers(value)
     return _dumps(value)
 
 
 def _marker_hook(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1 and "$bytes" in obj:
-        return base64.b64decode(obj["$bytes"])
+    if len(obj) == 1:
+        if "$bytes" in obj:
+            return base64.b64decode(obj["$bytes"])
+        if "$float" in obj:
+            return struct.unpack("<d", base64.b64decode(obj["$float"]))[0]
     return obj
 
 
@@ -226,8 +244,9 @@ _loads_marked = json.JSONDecoder(object_hook=_marker_hook).decode
 
 def loads_stored(text: str) -> Value:
     """The value ``dumps_stored`` wrote."""
-    # "$bytes" can only be a key we wrote: user keys never start with '$'.
-    return _loads_marked(text) if '"$bytes"' in text else _loads_plain(text)
+    # "$bytes" and "$float" can only be keys we wrote: user keys never start with '$'.
+    marked = '"$bytes"' in text or '"$float"' in text
+    return _loads_marked(text) if marked else _loads_plain(text)
 
 
 # --- Convex's wire form ------------------------------------------------------------
