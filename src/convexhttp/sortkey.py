@@ -11,7 +11,10 @@ compares the sequences value by value:
 - float64: IEEE-754 total order (``-NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN``);
 - strings and bytes: the bytes with ``00`` escaped as ``00 FF``, ended by ``00``;
 - arrays: the elements' keys, ended by ``00``; objects: name then value for each
-  field in name order, ended by ``00``.
+  field in name order, ended by ``00``. The empty field name is ``00 FE`` rather than
+  Convex's bare ``00``, which is also the end of an object: ``{}`` followed by more
+  must sort below ``{"": x}`` whatever follows, and after a whole value comes a tag
+  or an end (below ``FE``), never ``FE`` or the ``FF`` of an escaped NUL.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ _BYTES_TAG: Final = b"\x11"
 _ARRAY_TAG: Final = b"\x12"
 _OBJECT_TAG: Final = b"\x15"
 _END: Final = b"\x00"
+_EMPTY_NAME: Final = b"\x00\xfe"
 
 _pack_u64 = struct.Struct(">Q").pack
 _unpack_u64 = struct.Struct(">Q").unpack
@@ -98,7 +102,7 @@ def _write(value: Any, out: list[bytes]) -> None:
     elif kind is dict:
         out.append(_OBJECT_TAG)
         for name in sorted(value):
-            out.append(_escaped(name.encode()))
+            out.append(_escaped(name.encode()) if name else _EMPTY_NAME)
             _write(value[name], out)
         out.append(_END)
     elif value is UNSET:
