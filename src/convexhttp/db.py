@@ -31,7 +31,16 @@ from .store.base import (
     StoredIndex,
     Transaction,
 )
-from .validators import ObjectValidator, SchemaValidationError, Validator, _Float64, _Mismatch
+from .validators import (
+    ObjectValidator,
+    SchemaValidationError,
+    Validator,
+    _Float64,
+    _Int64,
+    _Mismatch,
+    _Optional,
+    _Union,
+)
 from .values import UNSET, check_value, dumps_stored, loads_stored, type_name
 
 __all__ = [
@@ -431,16 +440,34 @@ class Session:
         definition = schema.tables.get(table) if schema is not None else None
         validator: Validator | None = definition.document if definition is not None else None
         for part in path.split("."):
+            validator = _unwrap(validator)
             if not isinstance(validator, ObjectValidator):
                 return None
             validator = validator.fields.get(part)
         return validator
 
 
+def _unwrap(validator: Validator | None) -> Validator | None:
+    while isinstance(validator, _Optional):
+        validator = validator.inner
+    return validator
+
+
+def _is_number_field(validator: Validator | None) -> bool:
+    """``v.number()``, also optional or in a union with no other kind of number."""
+    validator = _unwrap(validator)
+    if isinstance(validator, _Union):
+        members = [_unwrap(m) for m in validator.members]
+        return any(isinstance(m, _Float64) for m in members) and not any(
+            isinstance(m, _Int64) or (m is not None and m.kind == "any") for m in members
+        )
+    return isinstance(validator, _Float64)
+
+
 def _coerce(validator: Validator | None, value: Any) -> Any:
     """A Python ``int`` compared with a field the schema declares ``v.number()`` is a float
     (Convex's JS clients have one number type; Python has two)."""
-    if isinstance(validator, _Float64) and type(value) is int:
+    if type(value) is int and _is_number_field(validator):
         return float(value)
     return value
 
