@@ -915,8 +915,10 @@ class Query:
         end = self._decode_cursor(options.get("endCursor"), tag)
         if after is _END_FLAG:
             return {"page": [], "isDone": True, "continueCursor": self._cursor(tag, None)}
+        last = after or None  # b"": the start, as the cursor of an empty first page says
+        if num == 0:  # nothing read: the next page starts where this one did
+            return {"page": [], "isDone": False, "continueCursor": self._cursor(tag, last or b"")}
         page: list[Document] = []
-        last = after if isinstance(after, bytes) and after is not _END_FLAG else None
         descending = self._order == "desc"
         for key, doc in self._documents(last):
             if (

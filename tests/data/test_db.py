@@ -552,3 +552,100 @@ def test_arithmetic_errors(app: App, expression: Any, error: type[Exception], me
         app.query(
             lambda ctx: ctx.db.query("notes").filter(lambda q: q.eq(expression(q), 0)).collect()
         )
+
+
+# --- reading results --------------------------------------------------------------------------
+
+
+def test_take_first_unique_collect_and_iteration(messages: App) -> None:
+    def read(build: Any) -> Any:
+        return messages.query(lambda ctx: build(ctx.db.query("messages")))
+
+    assert fields(read(lambda q: q.take(2)), "body") == ["1", "2"]
+    assert read(lambda q: q.take(0)) == []
+    assert len(read(lambda q: q.take(100))) == 4
+    assert read(lambda q: q.first())["body"] == "1"
+    assert read(lambda q: q.order("desc").first())["body"] == "4"
+    assert (
+        read(lambda q: q.with_index("by_author", lambda r: r.eq("author", "cy")).unique())["body"]
+        == "3"
+    )
+    assert read(lambda q: q.with_index("by_author", lambda r: r.eq("author", "x")).first()) is None
+    assert read(lambda q: q.with_index("by_author", lambda r: r.eq("author", "x")).unique()) is None
+    assert fields(read(lambda q: list(q)), "body") == ["1", "2", "3", "4"]
+    assert fields(read(lambda q: q.collect()), "body") == ["1", "2", "3", "4"]
+
+
+def test_unique_with_more_than_one_result_is_an_error(messages: App) -> None:
+    with pytest.raises(ValueError, match="unique\\(\\) query returned more than one result"):
+        messages.query(
+            lambda ctx: (
+                ctx.db.query("messages")
+                .with_index("by_author", lambda q: q.eq("author", "ann"))
+                .unique()
+            )
+        )
+
+
+def test_iteration_reads_past_the_first_batches(app: App) -> None:
+    insert_all(app, "notes", [{"i": i} for i in range(300)])
+    seen = app.query(lambda ctx: [doc["i"] for doc in ctx.db.query("notes")])
+    assert seen == list(range(300))
+    backwards = app.query(lambda ctx: [d["i"] for d in ctx.db.query("notes").order("desc")])
+    assert backwards == list(range(299, -1, -1))
+
+
+def paginate_all(app: App, build: Any, size: int) -> tuple[list[Any], int]:
+    pages, cursor, done = [], None, False
+    while not done:
+        options = {"numItems": size, "cursor": cursor}
+        result = app.query(
+            lambda ctx, options=options: build(ctx.db.query("notes")).paginate(options)
+        )
+        assert set(result) == {"page", "isDone", "continueCursor"}
+        assert len(result["page"]) <= size
+        pages.append(result["page"])
+        cursor, done = result["continueCursor"], result["isDone"]
+    return [doc["i"] for page in pages for doc in page], len(pages)
+
+
+def test_pages_concatenate_to_the_whole_result(app: App) -> None:
+    insert_all(app, "notes", [{"i": i, "even": i % 2 == 0} for i in range(23)])
+    assert paginate_all(app, lambda q: q, 5) == (list(range(23)), 5)
+    evens_desc = lambda q: q.order("desc").filter(lambda f: f.eq(f.field("even"), True))  # noqa: E731
+    assert paginate_all(app, evens_desc, 4)[0] == list(range(22, -1, -2))
+
+
+def test_a_page_sees_documents_written_after_the_cursor_was_made(app: App) -> None:
+    insert_all(app, "notes", [{"i": 0}, {"i": 1}])
+    first = app.query(lambda ctx: ctx.db.query("notes").paginate({"numItems": 1, "cursor": None}))
+    insert_all(app, "notes", [{"i": 2}])
+    options = {"numItems": 10, "cursor": first["continueCursor"]}
+    rest = app.query(lambda ctx: ctx.db.query("notes").paginate(options))
+    assert fields(rest["page"], "i") == [1, 2] and rest["isDone"]
+
+
+def test_numitems_zero_gives_an_empty_page(app: App) -> None:
+    insert_all(app, "notes", [{"i": 0}, {"i": 1}])
+    empty = app.query(lambda ctx: ctx.db.query("notes").paginate({"numItems": 0, "cursor": None}))
+    assert empty["page"] == [] and not empty["isDone"]
+    options = {"numItems": 5, "cursor": empty["continueCursor"]}
+    assert fields(app.query(lambda ctx: ctx.db.query("notes").paginate(options))["page"], "i") == [
+        0,
+        1,
+    ]
+
+
+def test_a_cursor_belongs_to_its_query(app: App) -> None:
+    insert_all(app, "notes", [{"i": 0}, {"i": 1}])
+    cursor = app.query(lambda ctx: ctx.db.query("notes").paginate({"numItems": 1, "cursor": None}))[
+        "continueCursor"
+    ]
+    with pytest.raises(ValueError, match="InvalidCursor: this cursor belongs to another query"):
+        app.query(
+            lambda ctx: (
+                ctx.db.query("notes").order("desc").paginate({"numItems": 1, "cursor": cursor})
+            )
+        )
+    with pytest.raises(ValueError, match="invalid cursor"):
+        app.query(lambda ctx: ctx.db.query("notes").paginate({"numItems": 1, "cursor": "garbage!"}))
