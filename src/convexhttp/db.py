@@ -16,6 +16,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -215,6 +216,18 @@ class Session:
     def refresh(self) -> None:
         self.view = _CatalogView.of(self.txn.read_catalog())
         self._own_view = True
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction (a mutation run by a mutation): when it raises, its writes
+        are rolled back, and so is what it did to the catalog (a table it created)."""
+        view = self.view
+        try:
+            with self.txn.savepoint():
+                yield
+        except BaseException:
+            self.view = view
+            raise
 
     # -- tables and ids
     def table_number(self, table: str, *, create: bool = False) -> int | None:

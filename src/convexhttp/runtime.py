@@ -161,7 +161,7 @@ class MutationCtx:
         are rolled back, and the error reaches the caller."""
         runtime = self._runtime
         fn = runtime.resolve(ref, "mutation")
-        with self._session.txn.savepoint():
+        with self._session.savepoint():
             return runtime.call(fn, runtime.ctx_for(fn, self._session, self.auth), args)
 
     runQuery = run_query
@@ -381,7 +381,7 @@ class AsyncMutationCtx:
         sync = self._sync
         runtime = sync._runtime
         fn = runtime.resolve(ref, "mutation")
-        with sync._session.txn.savepoint():
+        with sync._session.savepoint():
             return await runtime.call_async(fn, runtime.ctx_for(fn, sync._session, sync.auth), args)
 
     runQuery = run_query

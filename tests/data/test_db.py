@@ -649,3 +649,111 @@ def test_a_cursor_belongs_to_its_query(app: App) -> None:
         )
     with pytest.raises(ValueError, match="invalid cursor"):
         app.query(lambda ctx: ctx.db.query("notes").paginate({"numItems": 1, "cursor": "garbage!"}))
+
+
+# --- transactions -------------------------------------------------------------------------------
+
+
+def test_a_mutation_that_raises_writes_nothing(app: App) -> None:
+    def doomed(ctx: Any) -> None:
+        ctx.db.insert("notes", {"i": 1})
+        ctx.db.insert("brand_new_table", {"i": 2})
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError, match="no"):
+        app.mutation(doomed)
+    assert app.all("notes") == [] and app.all("brand_new_table") == []
+
+
+def test_queries_run_by_a_mutation_see_its_writes(app: App) -> None:
+    count = app.ref(lambda ctx: len(ctx.db.query("notes").collect()))
+
+    def body(ctx: Any) -> list[Any]:
+        ctx.db.insert("notes", {})
+        return [
+            ctx.run_query(internal.inline.read, count),
+            ctx.db.query("notes").first() is not None,
+        ]
+
+    assert app.mutation(body) == [1, True]
+
+
+@pytest.mark.parametrize("table", ["notes", "brand_new_table"])
+def test_a_nested_mutation_that_raises_rolls_back_only_its_own_writes(app: App, table: str) -> None:
+    app.mutation(lambda ctx: ctx.db.insert("notes", {"from": "before"}))
+
+    def inner(ctx: Any) -> None:
+        ctx.db.insert(table, {"from": "inner"})
+        raise RuntimeError("inner fails")
+
+    failing = app.ref(inner)
+
+    def outer(ctx: Any) -> str:
+        ctx.db.insert("notes", {"from": "outer, first"})
+        with pytest.raises(RuntimeError, match="inner fails"):
+            ctx.run_mutation(internal.inline.write_internal, failing)
+        return str(ctx.db.insert(table, {"from": "outer, after"}))
+
+    after = app.mutation(outer)
+    assert app.query(lambda ctx: ctx.db.get(after))["from"] == "outer, after"
+    stored = fields(app.all("notes"), "from")
+    if table == "notes":
+        assert stored == ["before", "outer, first", "outer, after"]
+    else:
+        assert stored == ["before", "outer, first"]
+        assert fields(app.all(table), "from") == ["outer, after"]
+
+
+def test_a_nested_mutation_that_succeeds_is_part_of_the_callers_transaction(app: App) -> None:
+    inner = app.ref(lambda ctx: ctx.db.insert("brand_new_table", {"from": "inner"}))
+
+    def outer(ctx: Any) -> None:
+        ctx.run_mutation(internal.inline.write_internal, inner)
+        assert ctx.db.query("brand_new_table").first()["from"] == "inner"
+        raise RuntimeError("outer fails")
+
+    with pytest.raises(RuntimeError):
+        app.mutation(outer)
+    assert app.all("brand_new_table") == []
+
+
+# --- async functions -----------------------------------------------------------------------------
+
+
+def test_async_functions_await_ctx(app: App) -> None:
+    async def write(ctx: Any) -> Any:
+        doc_id = await ctx.db.insert("notes", {"i": 1})
+        await ctx.db.patch(doc_id, {"i": 2})
+        doc = await ctx.db.get(doc_id)
+        count = await ctx.run_query(
+            internal.inline.read, app.ref(lambda c: len(c.db.query("notes").collect()))
+        )
+        return [doc["i"], count, len(await ctx.db.query("notes").collect())]
+
+    assert app.deployment.run_mutation(internal.inline.write_async, app.ref(write)) == [2, 1, 1]
+
+    async def read(ctx: Any) -> Any:
+        first = await ctx.db.query("notes").with_index("by_creation_time").first()
+        page = await ctx.db.query("notes").paginate({"numItems": 5, "cursor": None})
+        seen = [doc["i"] async for doc in ctx.db.query("notes")]
+        return [first["i"], len(page["page"]), seen, await ctx.auth.get_user_identity()]
+
+    assert app.deployment.run_query(internal.inline.read_async, app.ref(read)) == [2, 1, [2], None]
+
+    async def act(ctx: Any) -> Any:
+        inserted = await ctx.run_mutation(
+            internal.inline.write, app.ref(lambda c: c.db.insert("notes", {"i": 3}))
+        )
+        return await ctx.run_query(internal.inline.read, app.ref(lambda c: c.db.get(inserted)["i"]))
+
+    assert app.deployment.run_action(internal.inline.act_async, app.ref(act)) == 3
+
+
+def test_an_async_mutation_that_raises_writes_nothing(app: App) -> None:
+    async def doomed(ctx: Any) -> None:
+        await ctx.db.insert("notes", {})
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        app.deployment.run_mutation(internal.inline.write_async, app.ref(doomed))
+    assert app.all("notes") == []
