@@ -202,11 +202,21 @@ def _index_key(index: StoredIndex, doc: Mapping[str, Any]) -> bytes:
 class Session:
     """One transaction's documents: reads, writes and index maintenance."""
 
-    def __init__(self, database: Database, txn: Transaction, *, system: bool = False) -> None:
+    def __init__(
+        self,
+        database: Database,
+        txn: Transaction,
+        *,
+        system: bool = False,
+        view: _CatalogView | None = None,
+    ) -> None:
         self.database = database
         self.txn = txn
         self.system = system  # may write system tables (the scheduler, file storage)
-        self.view = database.catalog(txn)
+        # A session opened inside a transaction (a query run by a mutation, db.system) shares
+        # its view: reading the catalog there could cache one that is then rolled back, under
+        # a version number that another process's committed change reuses.
+        self.view = view if view is not None else database.catalog(txn)
         self._own_view = False  # True once this transaction changed the catalog
 
     @property
@@ -979,8 +989,7 @@ class _SystemReader:
     """``ctx.db.system``: read the system tables ``_storage`` and ``_scheduled_functions``."""
 
     def __init__(self, session: Session) -> None:
-        self._session = Session(session.database, session.txn, system=True)
-        self._session.view = session.view
+        self._session = Session(session.database, session.txn, system=True, view=session.view)
 
     def get(self, *args: Any) -> Document | None:
         table, doc_id = _get_args(args, "db.system.get")

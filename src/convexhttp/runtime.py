@@ -152,8 +152,7 @@ class MutationCtx:
         """Run a query inside this transaction (it sees this mutation's writes)."""
         runtime = self._runtime
         fn = runtime.resolve(ref, "query")
-        reader = Session(runtime.database, self._session.txn)
-        reader.view = self._session.view
+        reader = Session(runtime.database, self._session.txn, view=self._session.view)
         return runtime.call(fn, runtime.ctx_for(fn, reader, self.auth, read_only=True), args)
 
     def run_mutation(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
@@ -372,8 +371,7 @@ class AsyncMutationCtx:
         sync = self._sync
         runtime = sync._runtime
         fn = runtime.resolve(ref, "query")
-        reader = Session(runtime.database, sync._session.txn)
-        reader.view = sync._session.view
+        reader = Session(runtime.database, sync._session.txn, view=sync._session.view)
         ctx = runtime.ctx_for(fn, reader, sync.auth, read_only=True)
         return await runtime.call_async(fn, ctx, args)
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import math
 import struct
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from convexhttp import UNSET, ReadOnlyError, internal
 from convexhttp.ids import table_number_of
-from tests.data.conftest import App
+from tests.data.conftest import App, open_app
 
 
 def insert_all(app: App, table: str, docs: list[dict[str, Any]]) -> list[str]:
@@ -715,6 +716,26 @@ def test_a_nested_mutation_that_succeeds_is_part_of_the_callers_transaction(app:
     with pytest.raises(RuntimeError):
         app.mutation(outer)
     assert app.all("brand_new_table") == []
+
+
+def test_a_table_made_and_rolled_back_in_one_worker_does_not_hide_another_workers(
+    tmp_path: Path,
+) -> None:
+    """Two deployments on one file are two gunicorn workers, each with its own catalog cache."""
+    one, two = open_app(tmp_path / "shared.sqlite3"), open_app(tmp_path / "shared.sqlite3")
+
+    def doomed(ctx: Any) -> None:
+        ctx.db.insert("first", {})
+        ctx.db.system.query("_storage").collect()  # reads the catalog inside the transaction
+        ctx.run_query(internal.inline.read, one.ref(lambda ctx: None))
+        raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        one.mutation(doomed)
+    made = two.mutation(lambda ctx: ctx.db.insert("second", {"by": "two"}))
+    assert fields(one.all("second"), "_id") == [made]
+    one.mutation(lambda ctx: ctx.db.insert("second", {"by": "one"}))
+    assert fields(two.all("second"), "by") == ["two", "one"]
 
 
 # --- async functions -----------------------------------------------------------------------------
