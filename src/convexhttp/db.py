@@ -22,7 +22,7 @@ from typing import Any, Final, Literal
 
 from .ids import IdError, decode_id, new_id
 from .schema import BUILTIN_INDEXES, BY_CREATION_TIME, BY_ID, Schema, check_table_name
-from .sortkey import compare, key_successor, sort_key, values_key
+from .sortkey import after_values, compare, sort_key, values_key
 from .store.base import (
     SYSTEM_TABLES,
     Catalog,
@@ -573,15 +573,15 @@ class IndexRangeBuilder:
         """``[low, high)`` as index-key bytes."""
         prefix = values_key(self.equal)
         low: bytes | None = prefix or None
-        high = key_successor(prefix) if prefix else None
+        high = after_values(prefix) if prefix else None
         if self.lower is not None:
             op, value = self.lower
             key = prefix + sort_key(value)
-            low = key if op == "gte" else key_successor(key)
+            low = key if op == "gte" else after_values(key)
         if self.upper is not None:
             op, value = self.upper
             key = prefix + sort_key(value)
-            high = key if op == "lt" else key_successor(key)
+            high = key if op == "lt" else after_values(key)
         return low, high
 
 

@@ -25,7 +25,7 @@ from typing import Any, Final
 
 from .values import UNSET
 
-__all__ = ["compare", "key_successor", "sort_key", "values_key"]
+__all__ = ["after_values", "compare", "sort_key", "values_key"]
 
 UNDEFINED_TAG: Final = b"\x01"
 NULL_TAG: Final = b"\x03"
@@ -152,10 +152,12 @@ def compare(a: Any, b: Any) -> int:
     return (ka > kb) - (ka < kb)
 
 
-def key_successor(prefix: bytes) -> bytes | None:
-    """The least byte string greater than every string that starts with ``prefix``
-    (None when there is none: the prefix is all ``FF``)."""
-    stripped = prefix.rstrip(b"\xff")
-    if not stripped:
-        return None
-    return stripped[:-1] + bytes((stripped[-1] + 1,))
+def after_values(key: bytes) -> bytes:
+    """A key above every index key whose leading values are exactly those ``key`` encodes,
+    and below every key whose leading values are greater: the end of an equality range.
+
+    Not the next byte string after the prefix: ``"a"`` is ``10 61 00`` and ``"a\\x00"``
+    is ``10 61 00 FF 00``. After a whole value comes a tag (at most ``15``); a longer
+    string or bytes goes on with ``FF``, an object with an empty field name with ``FE``.
+    """
+    return key + b"\xfe"

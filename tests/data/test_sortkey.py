@@ -1,68 +1,19 @@
 """Index keys (SPEC 5.4): bytes that sort like Convex's total order of values,
-missing < null < int64 < float64 < false < true < string < bytes < array < object.
-
-The reference is a plain Python model of ``Ord for ConvexValue`` in Convex's
-``crates/value/src/sorting.rs``: compare type ranks, then within the type (floats by
-``f64::total_cmp``, strings and bytes by their bytes, arrays and objects lexicographically;
-an object is its ``(field, value)`` pairs in field order).
-"""
+missing < null < int64 < float64 < false < true < string < bytes < array < object,
+checked against a plain model of Convex's ``Ord`` (``tests/data/model.py``)."""
 
 from __future__ import annotations
 
 import math
-import struct
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convexhttp.sortkey import compare, key_successor, sort_key, values_key
+from convexhttp.sortkey import after_values, compare, sort_key, values_key
 from convexhttp.values import INT64_MAX, INT64_MIN, UNSET
-
-
-def _rank(value: Any) -> int:
-    if value is UNSET:
-        return 0
-    if value is None:
-        return 1
-    if type(value) is bool:
-        return 4
-    return {int: 2, float: 3, str: 5, bytes: 6, list: 7, dict: 8}[type(value)]
-
-
-def _total_order_bits(x: float) -> int:
-    """``f64::total_cmp``: the bits as a signed int, negatives' magnitude bits flipped."""
-    n: int = struct.unpack(">q", struct.pack(">d", x))[0]
-    return n ^ 0x7FFF_FFFF_FFFF_FFFF if n < 0 else n
-
-
-def _sign(n: int) -> int:
-    return (n > 0) - (n < 0)
-
-
-def model_cmp(a: Any, b: Any) -> int:
-    """Convex's ``Ord``, written out without any index-key encoding."""
-    ra, rb = _rank(a), _rank(b)
-    if ra != rb:
-        return _sign(ra - rb)
-    if a is UNSET or a is None:
-        return 0
-    if type(a) is float:
-        return _sign(_total_order_bits(a) - _total_order_bits(b))
-    if type(a) is str:
-        a, b = a.encode(), b.encode()  # Rust compares a String's UTF-8 bytes
-    if type(a) is list:
-        for x, y in zip(a, b, strict=False):
-            if c := model_cmp(x, y):
-                return c
-        return _sign(len(a) - len(b))
-    if type(a) is dict:
-        return model_cmp(
-            [[k.encode(), a[k]] for k in sorted(a, key=str.encode)],
-            [[k.encode(), b[k]] for k in sorted(b, key=str.encode)],
-        )
-    return (a > b) - (a < b)
+from tests.data.model import model_cmp
 
 
 def key_cmp(a: Any, b: Any) -> int:
@@ -252,16 +203,20 @@ def test_non_values_have_no_key() -> None:
 # --- key ranges --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("prefix", "successor"),
-    [(b"\x10a", b"\x10b"), (b"a\xff", b"b"), (b"a\xff\xff", b"b"), (b"\x00", b"\x01")],
-)
-def test_key_successor_is_the_least_key_above_the_prefix_range(
-    prefix: bytes, successor: bytes
-) -> None:
-    assert key_successor(prefix) == successor
-    assert prefix + b"\xff" * 8 < successor
+@settings(max_examples=400, deadline=None)
+@given(pairs(), values_or_missing)
+def test_an_equality_range_holds_exactly_the_equal_values(pair: tuple[Any, Any], then: Any) -> None:
+    """``[sort_key(v), after_values(sort_key(v)))`` holds the index keys that start with
+    ``v`` itself, whatever follows, and no key of another value."""
+    v, w = pair
+    low = sort_key(v)
+    high = after_values(low)
+    key = values_key([w, then])
+    assert (low <= key < high) == (model_cmp(v, w) == 0)
+    assert (key < low) == (model_cmp(w, v) < 0)
 
 
-def test_an_all_ff_prefix_has_no_successor() -> None:
-    assert key_successor(b"\xff\xff") is None
+def test_equality_ranges_leave_out_longer_strings_bytes_and_objects() -> None:
+    for shorter, longer in [("a", "a\x00"), (b"", b"\x00"), ({}, {"": None})]:
+        assert values_key([shorter, 1.0]) < after_values(sort_key(shorter))
+        assert after_values(sort_key(shorter)) < values_key([longer, 1.0])
