@@ -14,15 +14,16 @@ from typing import Any
 
 import pytest
 
-from convexhttp import Deployment, http_router, internal
+from convexhttp import Deployment, http_router
 from tests.apps.data import inline
 
 _keys = itertools.count()
 
 
 class App:
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: Deployment, module: str = "inline") -> None:
         self.deployment = deployment
+        self.module = module  # the module of the package holding read / write / act
 
     def ref(self, body: Callable[[Any], Any]) -> dict[str, str]:
         """The args that make an inline function run ``body``."""
@@ -31,13 +32,13 @@ class App:
         return {"body": key}
 
     def query(self, body: Callable[[Any], Any]) -> Any:
-        return self.deployment.run_query(internal.inline.read, self.ref(body))
+        return self.deployment.run_query(f"{self.module}:read", self.ref(body))
 
     def mutation(self, body: Callable[[Any], Any]) -> Any:
-        return self.deployment.run_mutation(internal.inline.write, self.ref(body))
+        return self.deployment.run_mutation(f"{self.module}:write", self.ref(body))
 
     def action(self, body: Callable[[Any], Any]) -> Any:
-        return self.deployment.run_action(internal.inline.act, self.ref(body))
+        return self.deployment.run_action(f"{self.module}:act", self.ref(body))
 
     def all(self, table: str) -> list[dict[str, Any]]:
         return self.query(lambda ctx: ctx.db.query(table).collect())  # type: ignore[no-any-return]
