@@ -459,6 +459,8 @@ class Session:
 
     # -- schema-aware literals
     def field_validator(self, table: str, path: str) -> Validator | None:
+        if path == "_creationTime":  # in every table, with or without a schema
+            return _CREATION_TIME
         schema = self.database.schema
         definition = schema.tables.get(table) if schema is not None else None
         validator: Validator | None = definition.document if definition is not None else None
@@ -468,6 +470,9 @@ class Session:
                 return None
             validator = validator.fields.get(part)
         return validator
+
+
+_CREATION_TIME: Final = _Float64()
 
 
 def _unwrap(validator: Validator | None) -> Validator | None:

@@ -504,6 +504,27 @@ def test_an_int_compared_with_a_v_number_field_means_the_float(
     )  # v.int64() keeps the int
 
 
+def test_an_int_of_milliseconds_compared_with_creation_time_means_the_float(app: App) -> None:
+    app.mutation(lambda ctx: ctx.db.insert("notes", {"i": 0}))
+    time.sleep(0.005)
+    cut = int(time.time() * 1000)  # what Python code computes
+    time.sleep(0.005)
+    app.mutation(lambda ctx: ctx.db.insert("notes", {"i": 1}))
+    ranged = app.query(
+        lambda ctx: (
+            ctx.db.query("notes")
+            .with_index("by_creation_time", lambda q: q.gt("_creationTime", cut))
+            .collect()
+        )
+    )
+    filtered = app.query(
+        lambda ctx: (
+            ctx.db.query("notes").filter(lambda q: q.lte(q.field("_creationTime"), cut)).collect()
+        )
+    )
+    assert fields(ranged, "i") == [1] and fields(filtered, "i") == [0]
+
+
 @pytest.mark.parametrize(
     ("expression", "expected"),
     [
