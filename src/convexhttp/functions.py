@@ -315,7 +315,11 @@ class Functions:
 
     def resolve(self, ref: object, *, public_only: bool = False) -> RegisteredFunction:
         """The function ``ref`` names; ``FunctionNotFound`` naming it and the closest names."""
-        if isinstance(ref, RegisteredFunction) and ref.name in self._by_name:
+        if (
+            isinstance(ref, RegisteredFunction)
+            and ref.name in self._by_name
+            and (ref.is_public or not public_only)
+        ):
             return ref
         name = function_name(ref)
         fn = self._by_name.get(name)

@@ -175,8 +175,9 @@ def test_internal_functions_are_not_found_where_only_public_ones_may_be(
     functions: Functions,
 ) -> None:
     assert functions.resolve("messages:send_one").visibility == "internal"
-    with pytest.raises(FunctionNotFound, match="Could not find public function"):
-        functions.resolve("messages:send_one", public_only=True)
+    for ref in ("messages:send_one", internal.messages.send_one, messages.send_one):
+        with pytest.raises(FunctionNotFound, match="Could not find public function"):
+            functions.resolve(ref, public_only=True)
 
 
 # --- running -------------------------------------------------------------------------------
