@@ -26,7 +26,7 @@ from convexhttp import (
     v,
 )
 from convexhttp.functions import Functions, function_name
-from tests.apps.funcs import messages
+from tests.apps.funcs import messages, user_profiles
 
 PACKAGE = "tests.apps.funcs"
 
@@ -59,6 +59,7 @@ def test_every_function_is_named_module_path_colon_attribute(functions: Function
         ("messages:refuse", "mutation", "public"),
         ("messages:send_one", "mutation", "internal"),
         ("messages:wrong_return", "query", "public"),
+        ("user_profiles:get_http_status", "query", "public"),
     }
 
 
@@ -159,6 +160,8 @@ def test_camel_case_names_from_ported_code_find_snake_case_functions(functions: 
     assert functions.resolve("messages:sendOne") is messages.send_one
     assert functions.resolve(internal.messages.sendOne) is messages.send_one
     assert functions.resolve(api.messages.wrongReturn) is messages.wrong_return
+    assert functions.resolve("userProfiles:getHTTPStatus") is user_profiles.get_http_status
+    assert functions.resolve(api.userProfiles.getHttpStatus) is user_profiles.get_http_status
 
 
 def test_an_unknown_name_is_named_with_the_closest_registered_names(
