@@ -171,6 +171,8 @@ def _check(value: object, path: tuple[str | int, ...], depth: int) -> None:
         return
     if isinstance(value, (bytearray, memoryview)):
         raise _bad(path, f"is {type_name(value)}: convert it to bytes")
+    if value is UNSET:
+        raise _bad(path, "is UNSET, which only removes a field in db.patch: leave the field out")
     hint = ""
     if isinstance(value, (tuple, set, frozenset)):
         hint = " (use a list)"
