@@ -316,7 +316,10 @@ def decode_convex_json(value: Any, path: tuple[str | int, ...] = ()) -> Value:
     if value is None or kind is str or kind is bool or kind is float:
         return value
     if kind is int:
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # a literal past float64, as JSON.parse reads it (and 1e400)
+            return math.inf if value > 0 else -math.inf
     if kind is list:
         return [decode_convex_json(v, (*path, i)) for i, v in enumerate(value)]
     if kind is dict:

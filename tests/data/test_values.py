@@ -216,6 +216,12 @@ def test_plain_json_numbers_are_floats_as_convex_clients_send_them() -> None:
     assert same(from_plain_json(7), 7.0)
 
 
+def test_json_numbers_past_float64_are_infinite_as_in_javascript() -> None:
+    huge = "1" + "0" * 400
+    decoded = decode_convex_json(json.loads(f'{{"a": {huge}, "b": -{huge}, "c": 1e400}}'))
+    assert decoded == {"a": math.inf, "b": -math.inf, "c": math.inf}
+
+
 @pytest.mark.parametrize(
     ("wire", "message"),
     [
