@@ -791,6 +791,23 @@ def test_async_functions_await_ctx(app: App) -> None:
     assert app.deployment.run_action(internal.inline.act_async, app.ref(act)) == 3
 
 
+def test_an_async_mutation_catching_a_nested_failure_keeps_its_own_writes(app: App) -> None:
+    def inner(ctx: Any) -> None:
+        ctx.db.insert("brand_new_table", {"from": "inner"})
+        raise RuntimeError("inner fails")
+
+    failing = app.ref(inner)
+
+    async def outer(ctx: Any) -> Any:
+        with pytest.raises(RuntimeError, match="inner fails"):
+            await ctx.run_mutation(internal.inline.write_internal, failing)
+        await ctx.db.insert("brand_new_table", {"from": "outer"})
+        return len(await ctx.db.system.query("_storage").collect())
+
+    assert app.deployment.run_mutation(internal.inline.write_async, app.ref(outer)) == 0
+    assert fields(app.all("brand_new_table"), "from") == ["outer"]
+
+
 def test_an_async_mutation_that_raises_writes_nothing(app: App) -> None:
     async def doomed(ctx: Any) -> None:
         await ctx.db.insert("notes", {})
