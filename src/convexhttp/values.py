@@ -10,9 +10,9 @@ Three JSON forms:
 - the store's own (``dumps_stored`` / ``loads_stored``): Python's JSON keeps
   ``1`` and ``1.0`` apart and reads ``NaN``/``Infinity`` back, so only bytes
   need a wrapper, ``{"$bytes": base64}`` (no user key may start with ``$``), and
-  a NaN other than Python's own (its sign or payload bits; ``inf - inf`` is one
-  on x86), ``{"$float": base64}`` as in the wire form, since ``NaN`` reads back as
-  ``math.nan`` and the index keys order NaNs by their bits;
+  a NaN whose bits are not ``math.nan``'s (``inf - inf`` on x86 has its sign set),
+  ``{"$float": base64}`` as in the wire form: ``NaN`` would read back as
+  ``math.nan``, and index keys order NaNs by their bits;
 - Convex's wire form ``convex_encoded_json`` (``encode_convex_json`` /
   ``decode_convex_json``): int64 as ``{"$integer": base64 of 8 little-endian
   bytes}``, bytes as ``{"$bytes": ...}``, NaN, infinities and -0.0 as
