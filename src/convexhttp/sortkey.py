@@ -25,7 +25,7 @@ from typing import Any, Final
 
 from .values import UNSET
 
-__all__ = ["after_values", "compare", "sort_key", "values_key"]
+__all__ = ["after_values", "compare", "key_successor", "sort_key", "values_key"]
 
 UNDEFINED_TAG: Final = b"\x01"
 NULL_TAG: Final = b"\x03"
@@ -150,6 +150,16 @@ def compare(a: Any, b: Any) -> int:
         return int(a > b) - int(a < b)
     ka, kb = sort_key(a), sort_key(b)
     return (ka > kb) - (ka < kb)
+
+
+def key_successor(prefix: bytes) -> bytes | None:
+    """The least byte string greater than every string that starts with ``prefix``
+    (None when there is none: the prefix is all ``FF``). For the end of the values equal
+    to some value, use ``after_values``: ``"a\\x00"`` starts with the key of ``"a"``."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return None
+    return stripped[:-1] + bytes((stripped[-1] + 1,))
 
 
 def after_values(key: bytes) -> bytes:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convexhttp.sortkey import after_values, compare, sort_key, values_key
+from convexhttp.sortkey import after_values, compare, key_successor, sort_key, values_key
 from convexhttp.values import INT64_MAX, INT64_MIN, UNSET
 from tests.data.model import model_cmp
 
@@ -220,3 +220,18 @@ def test_equality_ranges_leave_out_longer_strings_bytes_and_objects() -> None:
     for shorter, longer in [("a", "a\x00"), (b"", b"\x00"), ({}, {"": None})]:
         assert values_key([shorter, 1.0]) < after_values(sort_key(shorter))
         assert after_values(sort_key(shorter)) < values_key([longer, 1.0])
+
+
+@pytest.mark.parametrize(
+    ("prefix", "successor"),
+    [(b"\x10a", b"\x10b"), (b"a\xff", b"b"), (b"a\xff\xff", b"b"), (b"\x00", b"\x01")],
+)
+def test_key_successor_is_the_least_key_above_every_key_with_the_prefix(
+    prefix: bytes, successor: bytes
+) -> None:
+    assert key_successor(prefix) == successor
+    assert prefix + b"\xff" * 8 < successor
+
+
+def test_an_all_ff_prefix_has_no_successor() -> None:
+    assert key_successor(b"\xff\xff") is None
