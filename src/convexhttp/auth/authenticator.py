@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import importlib
 import json
 import logging
@@ -260,12 +261,19 @@ def _peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
         raise _Rejected("malformed token: encrypted tokens (JWE) are not supported")
     if len(parts) != 3:
         raise _Rejected(f"malformed token: {len(parts)} dot-separated parts, a JWT has 3")
-    return _segment(parts[0], "header"), _segment(parts[1], "payload")
+    return _header(parts[0]), _segment(parts[1], "payload")
+
+
+@functools.lru_cache(maxsize=64)
+def _header(text: str) -> dict[str, Any]:
+    # Every token one key signs has the same header: parse each once. (Never mutated.)
+    return _segment(text, "header")
 
 
 def _segment(text: str, name: str) -> dict[str, Any]:
     try:
-        value = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        value = json.loads(raw.decode())
     except (ValueError, binascii.Error):
         raise _Rejected(f"malformed token: its {name} is not base64url JSON") from None
     if not isinstance(value, dict):

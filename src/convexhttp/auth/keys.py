@@ -197,10 +197,10 @@ class KeyCache:
         self._keys = initial
         self._refetch_interval = refetch_interval
         self._max_age = max_age
-        now = time.monotonic()
-        self._loaded_at = now
-        # A set read up front counts as a fetch: the next one waits a full interval.
-        self._next_fetch = now + refetch_interval if initial is not None else -math.inf
+        self._loaded_at = time.monotonic()
+        # The first load never counts against the interval: a key rotated in just after
+        # start-up is still fetched at once.
+        self._next_fetch = -math.inf
         self._last_error = ""
         self._generation = 0
         self._lock = threading.Lock()
@@ -252,12 +252,15 @@ class KeyCache:
             now = time.monotonic()
             if now < self._next_fetch or self._load is None:
                 return "skipped"
+            first_load = self._keys is None
             self._next_fetch = now + self._refetch_interval
             try:
                 keys = self._load()
             except KeyLookupError as e:
                 self._last_error = str(e)
                 return "failed"
+            if first_load:
+                self._next_fetch = -math.inf
             self._keys, self._loaded_at, self._last_error = keys, now, ""
             self._generation += 1
             return "fetched"

@@ -122,7 +122,7 @@ def parse_provider(index: int, config: Any, options: KeyOptions) -> Provider:
         algorithm = _algorithm(where, kind, config)
         algorithms = frozenset({algorithm})
         if kind == "customJwt":
-            keys = _jwks_keys(where, label, config["jwks"], algorithms, options)
+            keys = _jwks_keys(where, label, config.get("jwks"), algorithms, options)
         else:
             keys = _SharedSecret(_secret(where, config, algorithm))
         to_identity = identity_from_jwt_claims
@@ -156,8 +156,8 @@ def _check_fields(where: str, kind: str, config: Mapping[str, Any]) -> None:
             close = difflib.get_close_matches(str(name), spellings, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise AuthConfigError(
-                f"{where}: unknown field {name!r} for a {kind} provider "
-                f"(fields: {', '.join(sorted(allowed))}){hint}"
+                f"{where}: unknown field {name!r}; {kind} providers take "
+                f"{', '.join(sorted(allowed))}{hint}"
             )
 
 
