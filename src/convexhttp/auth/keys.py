@@ -202,7 +202,6 @@ class KeyCache:
         # start-up is still fetched at once.
         self._next_fetch = -math.inf
         self._last_error = ""
-        self._generation = 0
         self._lock = threading.Lock()
 
     def key_for(self, kid: str | None, alg: str) -> Any:
@@ -211,7 +210,7 @@ class KeyCache:
         if keys is None or (
             self._load is not None and time.monotonic() - self._loaded_at > self._max_age
         ):
-            if self._refresh() == "failed" and keys is not None:
+            if self._refresh(keys) == "failed" and keys is not None:
                 logger.warning(
                     "JWT keys of %s could not be refreshed, the cached ones stay in use: %s",
                     self._label,
@@ -225,7 +224,7 @@ class KeyCache:
             return key
         if kid is None or kid in keys.by_kid or self._load is None:
             raise KeyLookupError(keys.describe_miss(kid, alg))
-        outcome = self._refresh()  # an unknown kid: the provider may have rotated its keys
+        outcome = self._refresh(keys)  # an unknown kid: the provider may have rotated its keys
         keys = self._keys or keys
         key = keys.find(kid, alg)
         if key is not None:
@@ -242,12 +241,11 @@ class KeyCache:
         why = f"keys fetched at most once per {self._refetch_interval:g}s, next in {wait:.0f}s"
         return f"key fetch failed: {self._last_error} ({why})" if self._last_error else why
 
-    def _refresh(self) -> Literal["fetched", "failed", "skipped"]:
-        """Fetch the set unless one was fetched too recently: "fetched" (here or by another
-        thread while this one waited), "failed" or "skipped"."""
-        generation = self._generation
+    def _refresh(self, seen: KeySet | None) -> Literal["fetched", "failed", "skipped"]:
+        """Replace ``seen`` with a fresh set unless one was fetched too recently: "fetched"
+        (here, or by another thread since this one looked), "failed" or "skipped"."""
         with self._lock:
-            if self._generation != generation:
+            if self._keys is not seen:
                 return "fetched"
             now = time.monotonic()
             if now < self._next_fetch or self._load is None:
@@ -262,5 +260,4 @@ class KeyCache:
             if first_load:
                 self._next_fetch = -math.inf
             self._keys, self._loaded_at, self._last_error = keys, now, ""
-            self._generation += 1
             return "fetched"
