@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BIND   ?= 127.0.0.1:8000
 
-.PHONY: install run test lint typecheck chromium bench bench-routing bench-fetch bench-e2e bench-scheduler bench-storage clean
+.PHONY: install run test lint typecheck chromium bench bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-auth clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ test: $(STAMP) lint typecheck chromium
 chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-bench: bench-routing bench-fetch bench-e2e bench-scheduler bench-storage
+bench: bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-auth
 
 bench-routing: $(STAMP)
 	$(BIN)/python benchmarks/routing.py
@@ -50,6 +50,9 @@ bench-scheduler: $(STAMP)
 bench-storage: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/storage.py
+
+bench-auth: $(STAMP)
+	$(BIN)/python benchmarks/auth.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
