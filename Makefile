@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BIND   ?= 127.0.0.1:8000
 
-.PHONY: install run test lint typecheck bench bench-routing bench-fetch bench-e2e bench-scheduler bench-storage clean
+.PHONY: install postgres-server run test lint typecheck bench bench-routing bench-fetch bench-e2e bench-scheduler bench-storage clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,18 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The tests start PostgreSQL servers of their own (tests/pgserver.py): its binaries
+# come from Debian's packages. `make run` needs none of this (SQLite).
+PG_INITDB := $(wildcard /usr/lib/postgresql/*/bin/initdb)
+
+postgres-server:
+	@test -n "$(PG_INITDB)" || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "make: PostgreSQL is not installed (apt-get install postgresql); its tests are skipped"; \
+	  fi; }
 
 run: $(STAMP)
 	$(BIN)/convexhttp serve examples.quickstart.http:http --bind $(BIND) --workers 2
@@ -25,7 +37,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src/convexhttp adapters examples
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) postgres-server lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: bench-routing bench-fetch bench-e2e bench-scheduler bench-storage
