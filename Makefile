@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BIND   ?= 127.0.0.1:8000
 
-.PHONY: install postgres-server run test lint typecheck bench bench-routing bench-fetch bench-e2e bench-scheduler bench-storage clean
+.PHONY: install postgres-server run test lint typecheck bench bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-postgres clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ typecheck: $(STAMP)
 test: $(STAMP) postgres-server lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
 
-bench: bench-routing bench-fetch bench-e2e bench-scheduler bench-storage
+bench: bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-postgres
 
 bench-routing: $(STAMP)
 	$(BIN)/python benchmarks/routing.py
@@ -58,6 +58,10 @@ bench-scheduler: $(STAMP)
 bench-storage: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/storage.py
+
+bench-postgres: $(STAMP) postgres-server
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/postgres.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

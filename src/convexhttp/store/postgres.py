@@ -144,7 +144,15 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
 
 
 class _PgTransaction(Transaction):
-    __slots__ = ("_begun", "_conn", "_doomed", "_notified", "_savepoints", "write")
+    __slots__ = (
+        "_begun",
+        "_conn",
+        "_doomed",
+        "_notified",
+        "_savepoints",
+        "_version",
+        "write",
+    )
 
     def __init__(self, conn: psycopg.Connection[Any], write: bool) -> None:
         self._conn = conn
@@ -153,6 +161,8 @@ class _PgTransaction(Transaction):
         self._doomed: BaseException | None = None  # a conflict seen (maybe caught by the app)
         self._notified = False
         self._savepoints = 0
+        # The snapshot's catalog version: read once (every Session asks), moved by _bump.
+        self._version: int | None = None
 
     def _execute(self, sql: str, params: Any = None) -> psycopg.Cursor[Any]:
         if not self._begun:
@@ -171,6 +181,8 @@ class _PgTransaction(Transaction):
 
     # -- catalog
     def catalog_version(self) -> int:
+        if self._version is not None:
+            return self._version
         if self._begun:
             row = self._execute(_CATALOG_VERSION).fetchone()
         else:
@@ -178,12 +190,14 @@ class _PgTransaction(Transaction):
             self._begun = True
             cursor.nextset()
             row = cursor.fetchone()
-        return int(row[0]) if row else 0
+        self._version = int(row[0]) if row else 0
+        return self._version
 
     def _bump(self) -> None:
         self._execute(
             "UPDATE convex_meta SET value = (value::bigint + 1)::text WHERE key = 'catalog_version'"
         )
+        self._version = None
 
     def read_catalog(self) -> Catalog:
         catalog = Catalog(self.catalog_version())
