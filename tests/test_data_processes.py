@@ -39,6 +39,15 @@ def sigkill(server: support.Server) -> None:
     server.stop()
 
 
+def both_up(server: support.Server, timeout: float = 30.0) -> None:
+    """Wait until both workers have answered a request (booted, connected)."""
+    name, pids = uuid.uuid4().hex, set()
+    deadline = time.monotonic() + timeout
+    while len(pids) < 2:
+        assert time.monotonic() < deadline, server.output()
+        pids.add(requests.post(f"{server.url}/data/counter/{name}").json()["pid"])
+
+
 @pytest.mark.parametrize("threads_per_worker", ["1", "4"])
 def test_increments_racing_across_two_workers_end_exact(
     tmp_path: Path, database_url: str, threads_per_worker: str
@@ -131,6 +140,7 @@ def test_a_mutation_killed_midway_leaves_nothing_and_no_lock(
     server = serve(tmp_path, database, "before")
     batch = uuid.uuid4().hex
     try:
+        both_up(server)  # the reader below must find the other worker ready
 
         def run_slow_batch() -> None:
             with contextlib.suppress(requests.ConnectionError):  # we kill the server under it

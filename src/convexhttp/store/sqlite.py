@@ -324,6 +324,10 @@ class SQLiteStore(Store):
         with self._lock:
             if self._ready_pid == os.getpid():
                 return
+            # Already made: no write lock, so a process's first read never waits for a writer.
+            if conn.execute("PRAGMA user_version").fetchone()[0] == FORMAT_VERSION:
+                self._ready_pid = os.getpid()
+                return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
