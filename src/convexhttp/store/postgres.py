@@ -356,8 +356,18 @@ class _PgTransaction(Transaction):
         self._run(lambda: self._conn.execute("COMMIT"))
 
     def rollback(self) -> None:
-        if self._conn.info.transaction_status != TransactionStatus.IDLE and not self._conn.broken:
-            self._conn.execute("ROLLBACK")
+        _rollback(self._conn)
+
+
+def _rollback(conn: psycopg.Connection[Any]) -> None:
+    """End an open transaction, if the connection still can (the pool drops a broken
+    one); never hides the error that brought us here."""
+    if conn.broken or conn.info.transaction_status == TransactionStatus.IDLE:
+        return
+    try:
+        conn.execute("ROLLBACK")
+    except psycopg.Error as exc:
+        logger.warning("rollback failed (the pool will drop the connection): %s", exc)
 
 
 # --- blobs -------------------------------------------------------------------------------
@@ -455,8 +465,7 @@ class DatabaseBlobs(BlobStore):
                 )
                 conn.execute("COMMIT")
             except BaseException:
-                if not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
-                    conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
         return StoredBlob(name, digest.digest(), size)
 
