@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BIND   ?= 127.0.0.1:8000
 
-.PHONY: install postgres-server run test lint typecheck bench bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-postgres clean
+.PHONY: install postgres-server run test lint typecheck chromium bench bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-postgres clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src/convexhttp adapters examples
 
-test: $(STAMP) postgres-server lint typecheck
+test: $(STAMP) postgres-server lint typecheck chromium
 	$(BIN)/python -m pytest -n 2 -q
+
+# The CORS browser test (tests/test_cors_browser.py) drives headless Chromium.
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 bench: bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-postgres
 

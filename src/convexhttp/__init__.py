@@ -1,6 +1,7 @@
 """convexhttp: Convex's HTTP actions and functions for WSGI, gunicorn, Flask and Django."""
 
 from .action import http_action
+from .cors import cors_router, corsRouter
 from .crons import Crons, cron_jobs
 from .db import DatabaseReader, DatabaseWriter, ReadOnlyError
 from .deployment import Deployment, Options
@@ -108,6 +109,8 @@ __all__ = [
     "ValidationError",
     "action",
     "api",
+    "corsRouter",
+    "cors_router",
     "cronJobs",
     "cron_jobs",
     "defineSchema",

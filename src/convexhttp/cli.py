@@ -102,6 +102,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="do not run scheduled functions and crons in the web workers "
         "(run `convexhttp worker` for them)",
     )
+    serve_p.add_argument(
+        "--no-function-api",
+        action="store_true",
+        help="do not serve Convex's function API (/api/query, /api/mutation, /api/action, "
+        "/api/function, /api/run/): free those paths for the app's own routes",
+    )
     for which in ("request", "response"):
         serve_p.add_argument(
             f"--max-{which}-body",
@@ -137,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         options["debug"] = args.debug
         options["scheduler"] = not args.no_scheduler
+        options["function_api"] = not args.no_function_api
         options["max_request_body"] = args.max_request_body
         options["max_response_body"] = args.max_response_body
     try:

@@ -145,7 +145,8 @@ def refuse_overlaps(http: HttpRouter, system: HttpRouter) -> None:
             raise ValueError(
                 f"route {route.method} {route.path} overlaps {path}, which convexhttp serves "
                 "(Convex's function API and file URLs live below /api/): move the route "
-                "(function_api=False frees /api/query, /api/mutation, /api/action, /api/run/)"
+                "(function_api=False frees /api/query, /api/mutation, /api/action, /api/function, "
+                "/api/run/)"
             )
 
 
@@ -173,13 +174,9 @@ class Deployment:
             package = defining_package(getattr(http, "defined_in", None))
         self.functions = Functions.load(package) if package else Functions()
         if http is None:
-            http_module = self.functions.module("http")
-            http = getattr(http_module, "http", None)
-            if not isinstance(http, HttpRouter):
-                raise ValueError(
-                    f"no router: pass one, or define http = http_router() in "
-                    f"{self.functions.package or 'the functions package'}'s http.py"
-                )
+            # The package's http.py router, as Convex's convex/http.ts; none: no HTTP actions.
+            found = getattr(self.functions.module("http"), "http", None)
+            http = found if isinstance(found, HttpRouter) else HttpRouter()
         self.http = http
         self.schema = _load_schema(self.functions)
         self.store = open_store(opts.get("database"))

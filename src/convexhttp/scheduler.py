@@ -662,8 +662,7 @@ def sync_crons(runtime: Runtime, crons: Crons | None) -> None:
         assert fn.name is not None
         resolved[name] = (fn.name, job.fingerprint(fn.name))
 
-    def attempt(session: Session) -> None:
-        system = Session(session.database, session.txn, system=True)
+    def stored(system: Session) -> dict[str, Document]:
         index = system.indexes(CRONS).get("by_name")
         existing: dict[str, Document] = {}
         if index is not None:
@@ -671,14 +670,26 @@ def sync_crons(runtime: Runtime, crons: Crons | None) -> None:
                 doc = system.get(row.id)
                 if doc is not None:
                     existing[doc["name"]] = doc
+        return existing
+
+    wanted = {name: fingerprint for name, (_, fingerprint) in resolved.items()}
+    database = runtime.database
+    with database.store.transaction(write=False) as txn:
+        current = stored(Session(database, txn, system=True))
+    if {name: doc.get("fingerprint") for name, doc in current.items()} == wanted:
+        return  # as deployed: no write, so a worker's start never waits on the write lock
+
+    def attempt(session: Session) -> None:
+        system = Session(session.database, session.txn, system=True)
+        existing = stored(system)
         now = now_ms()
         for name, doc in existing.items():
             if name not in jobs:
                 system.delete(doc["_id"])
         for name, job in jobs.items():
             function_name, fingerprint = resolved[name]
-            doc = existing.get(name)
-            if doc is not None and doc.get("fingerprint") == fingerprint:
+            found = existing.get(name)
+            if found is not None and found.get("fingerprint") == fingerprint:
                 continue
             from .crons import IntervalSchedule
 
@@ -693,10 +704,10 @@ def sync_crons(runtime: Runtime, crons: Crons | None) -> None:
                 "fingerprint": fingerprint,
                 "_nextTs": first,
             }
-            if doc is None:
+            if found is None:
                 system.insert(CRONS, fields)
             else:
-                system.replace(doc["_id"], fields)
+                system.replace(found["_id"], fields)
 
     runtime.transact(attempt, name="sync crons")
 

@@ -324,7 +324,8 @@ class SQLiteStore(Store):
         with self._lock:
             if self._ready_pid == os.getpid():
                 return
-            # Already made: no write lock, so a process's first read never waits for a writer.
+            # Made already (the usual case): no write lock, which a long mutation of
+            # another process may hold while this worker starts.
             if conn.execute("PRAGMA user_version").fetchone()[0] == FORMAT_VERSION:
                 self._ready_pid = os.getpid()
                 return
