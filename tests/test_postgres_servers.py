@@ -43,15 +43,18 @@ def url(databases: Databases) -> str:
     return databases.new("postgres")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def pair(
-    request: pytest.FixtureRequest, url: str, tmp_path: Path
+    request: pytest.FixtureRequest,
+    databases: Databases,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[list[support.Server]]:
-    app = request.param
+    """Two servers of one app on one database (shared by the module's tests of that app)."""
+    app, url, tmp = request.param, databases.new("postgres"), tmp_path_factory.mktemp("pair")
     servers: list[support.Server] = []
     try:
         for name in ("a", "b"):
-            servers.append(serve(app, url, tmp_path / f"{name}.log"))
+            servers.append(serve(app, url, tmp / f"{name}.log"))
         yield servers
     finally:
         for server in servers:
