@@ -18,7 +18,9 @@ durable by default (fsync on, as SQLite's ``synchronous=FULL``); ``--no-fsync`` 
 its flushes off to show the CPU cost alone. Runs alternate the servers; each figure
 is the median of the rounds (with min and max); ratios are taken within a round.
 Retries per success: the counter's mutation counts its runs (a lost race runs it
-again), minus the requests that succeeded, over them.
+again), minus the requests that succeeded, over them. A last table runs the insert
+in this process without HTTP, convexhttp against raw psycopg, with the CPU time
+each spends per mutation (steady whatever else the machine does).
 Run: ``make bench-postgres`` (or ``python benchmarks/postgres.py [--quick]``).
 """
 
@@ -107,6 +109,70 @@ def make_raw_app(url: str, by_id: int, by_creation_time: int) -> Callable[..., I
         return [body]
 
     return app
+
+
+# --- in one process, no HTTP: the store's own cost ------------------------------------
+
+
+def in_process(pg: Any, rounds: int, count: int = 1000) -> dict[str, list[tuple[float, float]]]:
+    """(mutations/s, CPU µs per mutation in this process) for convexhttp's
+    ``run_mutation`` and the raw psycopg transaction, alternating, on one connection
+    each: the CPU figure barely moves with what else the machine is doing."""
+    import psycopg
+
+    from benchmarks.apps.pgbench.http import http
+    from convexhttp import Deployment, api
+    from convexhttp.ids import new_id
+    from convexhttp.sortkey import sort_key, values_key
+    from convexhttp.store.postgres import PostgresStore
+
+    deployment = Deployment(http, database=pg.create_database(), scheduler=False)
+    raw_url = pg.create_database()
+    store = PostgresStore(raw_url)
+    with store.transaction(write=True) as txn:
+        number = txn.create_table("items")
+        by_id = txn.create_index(number, "by_id", ())
+        by_time = txn.create_index(number, "by_creation_time", ())
+    store.close()
+    conn = psycopg.connect(raw_url)
+    conn.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
+
+    def raw() -> None:
+        doc_id, created = new_id(number), time.time() * 1000
+        with conn.transaction():
+            conn.execute(
+                "INSERT INTO convex_documents (id, table_number, creation_time, value) "
+                "VALUES (%s, %s, %s, %s)",
+                (doc_id, number, created, json.dumps({"n": 1})),
+            )
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO convex_index_entries (index_id, key, doc_id) VALUES (%s, %s, %s)",
+                    [
+                        (by_id, sort_key(doc_id), doc_id),
+                        (by_time, values_key((created, doc_id)), doc_id),
+                    ],
+                )
+
+    def ours() -> None:
+        deployment.run_mutation(api.items.insert_one, {"n": 1})
+
+    results: dict[str, list[tuple[float, float]]] = {"convexhttp pg": [], "raw psycopg": []}
+    try:
+        for round_ in range(rounds):
+            pairs = [("convexhttp pg", ours), ("raw psycopg", raw)]
+            for name, step in pairs if round_ % 2 == 0 else reversed(pairs):
+                for _ in range(count // 10):
+                    step()  # warm: prepared statements, caches
+                wall, cpu = time.perf_counter(), time.process_time()
+                for _ in range(count):
+                    step()
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                results[name].append((count / wall, cpu / count * 1e6))
+    finally:
+        conn.close()
+        deployment.close()
+    return results
 
 
 # --- the driver --------------------------------------------------------------------------
@@ -208,6 +274,7 @@ def main() -> None:
                 env={"BENCH_ATTEMPTS_FILE": str(attempts[name])},
             )
             start(name, server, "/increment")
+        inproc = in_process(pg, args.rounds)
         for name, server in servers.items():
             wrk(server.url + paths[name], 1, script)  # warm-up
 
@@ -256,6 +323,15 @@ def main() -> None:
             cells.append(statistics.median(a / b for a, b in pairs))
         print(f"{what:<34}" + "".join(f"{c:>7.2f}x" for c in cells))
     print("(target: convexhttp pg / raw psycopg >= 0.5x)")
+    print()
+    print(f"{'in one process, no HTTP':<24}{'median/s':>10}{'min':>8}{'max':>8}{'CPU us/op':>12}")
+    for name, values in inproc.items():
+        per_s = [rate for rate, _ in values]
+        cpu = statistics.median(us for _, us in values)
+        print(
+            f"{name:<24}{statistics.median(per_s):>10,.0f}{min(per_s):>8,.0f}"
+            f"{max(per_s):>8,.0f}{cpu:>12,.0f}"
+        )
     print()
     print(f"{'contended counter':<24}{'median/s':>10}{'min':>8}{'max':>8}{'retries/success':>18}")
     for name in attempts:

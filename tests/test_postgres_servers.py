@@ -178,7 +178,7 @@ def test_a_server_killed_mid_action_leaves_the_job_failed_when_its_lease_runs_ou
         waited = time.monotonic() - killed
         assert "died" in doc["state"]["error"]
         # Not at once (no pid to look at), but once the last renewal's lease ran out.
-        assert lease_s / 2 < waited < lease_s + 5, waited
+        assert lease_s / 4 < waited < lease_s + 5, waited
         time.sleep(0.5)
         assert len(runs(survivor, f"{tag}:started")) == 1  # at most once: not started again
         assert runs(survivor, f"{tag}:finished") == []
