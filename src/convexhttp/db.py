@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,6 +28,7 @@ from .store.base import (
     SYSTEM_TABLES,
     Catalog,
     IndexEntry,
+    RetryableConflict,
     ScannedDocument,
     Store,
     StoredIndex,
@@ -66,6 +68,7 @@ SYSTEM_INDEXES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "_cron_jobs": {"by_name": ("name",), "by_next_ts": ("_nextTs",)},
 }
 _SYSTEM_FORMAT: Final = "system-1"
+_SCHEMA_ATTEMPTS: Final = 10
 _FIRST_BATCH: Final = 32
 _MAX_BATCH: Final = 1024
 
@@ -147,6 +150,17 @@ class Database:
         with self.store.transaction(write=False) as txn:
             if txn.get_meta("schema_fingerprint") == fingerprint:
                 return
+        for attempt in range(_SCHEMA_ATTEMPTS):
+            try:
+                self._apply_schema(fingerprint)
+                return
+            except RetryableConflict:  # another server applied it at the same moment
+                if attempt == _SCHEMA_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.01, 0.1))
+
+    def _apply_schema(self, fingerprint: str) -> None:
+        schema = self.schema
         with self.store.transaction(write=True) as txn:
             if txn.get_meta("schema_fingerprint") == fingerprint:  # another process did it
                 return

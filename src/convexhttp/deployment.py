@@ -59,8 +59,8 @@ class Options(TypedDict, total=False):
     max_response_body: int
     #: The functions package (default: the package of the router's module).
     functions: str | ModuleType | None
-    #: A SQLite path or ``sqlite:///path`` (default: $CONVEXHTTP_DATABASE, else
-    #: ./convexhttp.sqlite3), or a ``Store``.
+    #: A SQLite path or ``sqlite:///path``, or ``postgresql://...`` (default:
+    #: $CONVEXHTTP_DATABASE, else ./convexhttp.sqlite3), or a ``Store``.
     database: str | os.PathLike[str] | Store | None
     #: Serve Convex's /api/query, /api/mutation, /api/action, /api/run/ (default True).
     function_api: bool
@@ -85,9 +85,9 @@ def open_store(database: str | os.PathLike[str] | Store | None = None) -> Store:
         database = os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE
     text = os.fspath(database)
     if text.startswith(("postgresql://", "postgres://")):
-        raise ValueError(
-            f"database={text.split('@')[-1]!r}: the PostgreSQL backend is not in this release"
-        )
+        from .store.postgres import PostgresStore  # psycopg only when it is asked for
+
+        return PostgresStore(text)
     if text.startswith("sqlite:"):
         path = text[len("sqlite:") :]
         if path.startswith("///"):
