@@ -44,13 +44,13 @@ class App:
         return self.query(lambda ctx: ctx.db.query(table).collect())  # type: ignore[no-any-return]
 
 
-def open_app(database: Path) -> App:
+def open_app(database: str | Path) -> App:
     return App(Deployment(http_router(), functions="tests.apps.data", database=database))
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[App]:
-    opened = open_app(tmp_path / "data.sqlite3")
+def app(database_url: str) -> Iterator[App]:
+    opened = open_app(database_url)
     yield opened
     opened.deployment.close()
     inline.BODIES.clear()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import struct
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -740,10 +739,10 @@ def test_a_nested_mutation_that_succeeds_is_part_of_the_callers_transaction(app:
 
 
 def test_a_table_made_and_rolled_back_in_one_worker_does_not_hide_another_workers(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    """Two deployments on one file are two gunicorn workers, each with its own catalog cache."""
-    one, two = open_app(tmp_path / "shared.sqlite3"), open_app(tmp_path / "shared.sqlite3")
+    """Two deployments on one database are two workers, each with its own catalog cache."""
+    one, two = open_app(database_url), open_app(database_url)
 
     def doomed(ctx: Any) -> None:
         ctx.db.insert("first", {})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,8 +36,8 @@ def functions() -> Functions:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Deployment]:
-    deployment = Deployment(http_router(), functions=PACKAGE, database=tmp_path / "f.sqlite3")
+def app(database_url: str) -> Iterator[Deployment]:
+    deployment = Deployment(http_router(), functions=PACKAGE, database=database_url)
     messages.CALLS.clear()
     yield deployment
     deployment.close()

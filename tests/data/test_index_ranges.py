@@ -228,8 +228,8 @@ def range_queries(draw: st.DrawFn, docs: list[dict[str, Any]], palette: list[Any
 
 
 @pytest.fixture(scope="module")
-def store_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    opened = open_app(tmp_path_factory.mktemp("ranges") / "ranges.sqlite3")
+def store_app(module_database_url: str) -> Iterator[App]:
+    opened = open_app(module_database_url)
     yield opened
     opened.deployment.close()
 

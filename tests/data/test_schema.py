@@ -36,9 +36,11 @@ _packages = itertools.count()
 
 
 @pytest.fixture
-def start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], App]]:
+def start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> Iterator[Callable[[str], App]]:
     """``start(schema_source)``: a deployment of a package with that ``schema.py``, on this
-    test's one database file; each call is the app after a new deploy."""
+    test's one database; each call is the app after a new deploy."""
     monkeypatch.syspath_prepend(str(tmp_path))
     opened: list[Deployment] = []
 
@@ -50,7 +52,7 @@ def start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[
         (package / "fns.py").write_text(FUNCTIONS)
         source = "from convexhttp import define_schema, define_table, v\n\n"
         (package / "schema.py").write_text(source + textwrap.dedent(schema))
-        deployment = Deployment(http_router(), functions=name, database=tmp_path / "db.sqlite3")
+        deployment = Deployment(http_router(), functions=name, database=database_url)
         opened.append(deployment)
         return App(deployment, module="fns")
 
