@@ -19,11 +19,11 @@ run: $(STAMP)
 	$(BIN)/convexhttp serve examples.quickstart.http:http --bind $(BIND) --workers 2
 
 lint: $(STAMP)
-	$(BIN)/ruff check src adapters tests benchmarks examples
-	$(BIN)/ruff format --check src adapters tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src/convexhttp adapters examples
+	$(BIN)/mypy src/convexhttp examples
 
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
