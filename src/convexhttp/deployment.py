@@ -64,6 +64,8 @@ class Options(TypedDict, total=False):
     site_url: str | None
     #: Bytes a file upload may hold (default 1 GiB; streamed to disk).
     max_upload_size: int
+    #: One line per request on the ``convexhttp.access`` logger (default True).
+    access_log: bool
 
 
 def open_store(database: str | os.PathLike[str] | Store | None = None) -> Store:
@@ -209,6 +211,7 @@ class Deployment:
             ctx_factory=self._http_ctx,
             system=self.system,
             max_system_body=opts.get("max_upload_size", DEFAULT_MAX_UPLOAD_SIZE),
+            access_log=opts.get("access_log", True),
         )
 
     def _http_ctx(self, rid: str, request: Request, is_async: bool) -> ActionCtx | AsyncActionCtx:

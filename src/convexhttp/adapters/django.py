@@ -20,10 +20,10 @@ from django.utils.encoding import repercent_broken_unicode
 from django.views.decorators.csrf import csrf_exempt
 
 from convexhttp.deployment import Deployment, Options
-from convexhttp.dispatch import Reply
+from convexhttp.fetch.wire import Reply
 from convexhttp.router import HttpRouter
 
-from .wsgi import environ_headers, environ_url, request_body, routed_path
+from .wsgi import request_body, request_head
 
 __all__ = ["urls", "view"]
 
@@ -96,17 +96,25 @@ def _response(reply: Reply) -> HttpResponseBase:
     return response
 
 
-def _url(request: HttpRequest, full_path: str) -> str:
+def _proxy_host(request: HttpRequest) -> tuple[str | None, str | None]:
+    """Django's scheme and host when it was told about a proxy in front, else (None, None)
+    (the environ's, as Django would say without one)."""
     if (
         settings.USE_X_FORWARDED_HOST
         or settings.USE_X_FORWARDED_PORT
         or settings.SECURE_PROXY_SSL_HEADER
     ):
-        # Behind a proxy Django was told about: its scheme and host, as build_absolute_uri has them.
-        query = request.META.get("QUERY_STRING")
-        url = f"{request.scheme}://{request.get_host()}{full_path}"
-        return f"{url}?{query}" if query else url
-    return environ_url(request.META, full_path)  # what Django would say, without its overhead
+        return request.scheme, request.get_host()
+    return None, None
+
+
+def _host_limit() -> int | None:
+    # Opt-in: Django's DATA_UPLOAD_MAX_MEMORY_SIZE caps form fields Django parses, not
+    # bodies in general, so it applies to the router only when the project says so.
+    if getattr(settings, "CONVEXHTTP_USE_DATA_UPLOAD_LIMIT", False):
+        limit: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return limit
+    return None
 
 
 def view(http: HttpRouter | Deployment, **options: Unpack[Options]) -> View:
@@ -125,21 +133,17 @@ def view(http: HttpRouter | Deployment, **options: Unpack[Options]) -> View:
         meta = request.META
         path_info: str = request.path_info
         mount = path_info[: len(path_info) - len(path)] if path is not None else ""
-        raw_uri = meta.get("RAW_URI") or meta.get("REQUEST_URI")
-        environ = {
-            "SCRIPT_NAME": _wsgi_str(meta.get("SCRIPT_NAME", "")),
-            "PATH_INFO": _server_path_info(raw_uri, request) or _wsgi_str(path_info),
-            "RAW_URI": raw_uri,
-        }
-        full_path, routed = routed_path(environ, _wsgi_str(mount))
-        reply = dispatcher.handle(
-            _url(request, full_path),
-            meta["REQUEST_METHOD"],
-            environ_headers(meta),
-            request_body(meta),
-            routed,
-            full_path,
+        scheme, host = _proxy_host(request)
+        head = request_head(
+            meta,
+            _wsgi_str(mount),
+            path_info=_server_path_info(meta.get("RAW_URI") or meta.get("REQUEST_URI"), request)
+            or _wsgi_str(path_info),
+            script_name=_wsgi_str(meta.get("SCRIPT_NAME", "")),
+            scheme=scheme,
+            host=host,
         )
+        reply = dispatcher.handle(head, request_body(meta), host_limit=_host_limit())
         return _response(reply)
 
     exempt: View = csrf_exempt(convexhttp_view)  # webhooks carry no CSRF token

@@ -10,13 +10,13 @@ from urllib.parse import quote, unquote_to_bytes
 from werkzeug.wsgi import get_input_stream
 
 from convexhttp.deployment import Deployment, Options
-from convexhttp.dispatch import Reply
+from convexhttp.head import RequestHead
 from convexhttp.router import HttpRouter
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["WSGIApp", "environ_headers", "environ_url", "request_body", "routed_path"]
+__all__ = ["WSGIApp", "environ_url", "request_body", "request_head", "routed_path"]
 
 # host[:port]: a name, an IPv4 address or a bracketed IPv6 address, and a port.
 _VALID_HOST = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
@@ -33,20 +33,21 @@ def _valid_host(host: str | None) -> bool:
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
-def _raw_request_path(environ: WSGIEnvironment) -> str | None:
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if not raw:
-        return None
+def _split_target(raw: str) -> tuple[str | None, str]:
+    """``(authority, path)`` of a raw request target: the authority of an absolute-form
+    target (``http://host/p``), else None; the path without query or fragment."""
     raw = raw.split("?", 1)[0].split("#", 1)[0]
+    authority = None
     if not raw.startswith("/"):  # absolute-form request target: drop scheme and authority
         scheme_end = raw.find("://")
         if scheme_end < 0:
-            return None
+            return None, raw
         slash = raw.find("/", scheme_end + 3)
+        authority = raw[scheme_end + 3 : slash if slash >= 0 else len(raw)]
         raw = raw[slash:] if slash >= 0 else "/"
     if not raw.isascii():  # raw UTF-8 bytes sent unescaped arrive as latin-1 code points
         raw = quote(raw.encode("latin-1", "replace"), safe=_PATH_SAFE + "%")
-    return str(raw)
+    return authority, raw
 
 
 def _quoted(decoded: str) -> str:
@@ -54,7 +55,7 @@ def _quoted(decoded: str) -> str:
     return quote(decoded.encode("latin-1", "replace"), safe=_PATH_SAFE)
 
 
-def routed_path(environ: WSGIEnvironment, mount: str = "") -> tuple[str, str]:
+def _routed_path(raw: str | None, script_name: str, path_info: str, mount: str) -> tuple[str, str]:
     """``(full_raw_path, path)``: the raw request path, and the part below the mount.
 
     The mount is SCRIPT_NAME plus ``mount`` (a decoded prefix a host framework
@@ -62,13 +63,11 @@ def routed_path(environ: WSGIEnvironment, mount: str = "") -> tuple[str, str]:
     ``%2F`` intact; when a middleware rewrote PATH_INFO so that the raw URI no
     longer agrees with it, PATH_INFO (re-encoded) wins.
     """
-    script_name: str = environ.get("SCRIPT_NAME", "")
-    path_info: str = environ.get("PATH_INFO", "")
-    mounted = script_name + mount.rstrip("/")
-    below = path_info[len(mount.rstrip("/")) :] if mount else path_info
-    raw = _raw_request_path(environ)
+    below = path_info[len(mount) :] if mount else path_info
     if raw is not None:
-        skip = mounted.count("/")
+        if raw == path_info and not script_name and not mount:
+            return raw, raw  # the common case: served at the root, nothing rewritten
+        skip = (script_name + mount).count("/")
         cut = 0
         for _ in range(skip):
             cut = raw.find("/", cut + 1)
@@ -83,17 +82,81 @@ def routed_path(environ: WSGIEnvironment, mount: str = "") -> tuple[str, str]:
     return _quoted(script_name + path_info), _quoted(below) or "/"
 
 
+# The last Host header seen and whether it was valid: every request of a server repeats it.
+_host_seen: list[tuple[str | None, bool]] = [(None, False)]
+
+
+def _server_host(environ: WSGIEnvironment, scheme: str) -> str:
+    host: str = environ.get("SERVER_NAME", "localhost")
+    port = environ.get("SERVER_PORT", "")
+    if port and port != ("443" if scheme == "https" else "80"):
+        host = f"{host}:{port}"
+    return host
+
+
+def request_head(
+    environ: WSGIEnvironment,
+    mount: str = "",
+    *,
+    path_info: str | None = None,
+    script_name: str | None = None,
+    scheme: str | None = None,
+    host: str | None = None,
+) -> RequestHead:
+    """The ``RequestHead`` of a WSGI request, the router mounted below ``mount``.
+
+    ``mount`` is a prefix of PATH_INFO a host framework consumed (a Flask
+    blueprint's url_prefix), in WSGI's latin-1 form. A framework that changed
+    the environ in place (Django decodes PATH_INFO) passes the server's
+    ``path_info`` and ``script_name``; one that knows better where the request
+    was addressed (Django behind a proxy it was told about) passes ``scheme``
+    and ``host``.
+    """
+    if scheme is None:
+        scheme = environ.get("wsgi.url_scheme", "http")
+    raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    authority, raw = _split_target(raw_uri) if raw_uri else (None, None)
+    if path_info is None:
+        path_info = environ.get("PATH_INFO", "")
+    if script_name is None:
+        script_name = environ.get("SCRIPT_NAME", "")
+    if raw == "*":  # OPTIONS *: about the server, no path
+        full_path = path = "*"
+    else:
+        full_path, path = _routed_path(raw, script_name, path_info, mount.rstrip("/"))
+    if host is None:
+        # RFC 9112 3.2.2: an absolute-form target's authority wins over Host.
+        host = authority if authority is not None else environ.get("HTTP_HOST")
+        seen_host, seen_valid = _host_seen[0]
+        if host != seen_host:
+            seen_host, seen_valid = host, _valid_host(host)
+            _host_seen[0] = (seen_host, seen_valid)
+        if not seen_valid:  # absent, or garbage a URL parser would refuse
+            host = _server_host(environ, scheme)
+    length = environ.get("CONTENT_LENGTH") or None
+    return RequestHead(
+        method=environ.get("REQUEST_METHOD", "GET").upper(),
+        scheme=scheme,
+        host=host,  # type: ignore[arg-type]  # str after the checks above
+        full_path=full_path,
+        path=path,
+        query=environ.get("QUERY_STRING", ""),
+        headers=_EnvironHeaders(environ),
+        content_length=length,
+    )
+
+
+def routed_path(environ: WSGIEnvironment, mount: str = "") -> tuple[str, str]:
+    """``(full_raw_path, path)`` of a WSGI request (see ``request_head``)."""
+    head = request_head(environ, mount)
+    return head.full_path, head.path
+
+
 def environ_url(environ: WSGIEnvironment, full_path: str) -> str:
     """The absolute URL of the request, as ``Request.url`` shows it."""
-    scheme = environ.get("wsgi.url_scheme", "http")
-    host = environ.get("HTTP_HOST")
-    if not _valid_host(host):  # absent, or garbage a URL parser would refuse
-        host = environ.get("SERVER_NAME", "localhost")
-        port = environ.get("SERVER_PORT", "")
-        if port and port != ("443" if scheme == "https" else "80"):
-            host = f"{host}:{port}"
-    query = environ.get("QUERY_STRING")
-    return f"{scheme}://{host}{full_path}?{query}" if query else f"{scheme}://{host}{full_path}"
+    head = request_head(environ)
+    query = f"?{head.query}" if head.query else ""
+    return f"{head.scheme}://{head.host}{full_path}{query}"
 
 
 # environ key -> header name ("" for keys that are not headers): the same few every request.
@@ -131,24 +194,18 @@ class _EnvironHeaders(Iterable[tuple[str, str]]):
                 yield name, value
 
 
-def environ_headers(environ: WSGIEnvironment) -> Iterable[tuple[str, str]]:
-    """The request headers as ``(name, value)`` pairs, read only if the request's
-    headers are used."""
-    return _EnvironHeaders(environ)
-
-
 def request_body(environ: WSGIEnvironment) -> Any:
     """``wsgi.input``, bounded by Content-Length, when the request has a body, else None."""
     length = environ.get("CONTENT_LENGTH")
-    if (length and length != "0") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-        return get_input_stream(environ, safe_fallback=False)  # never read past Content-Length
+    if length:
+        if length == "0":
+            return None
+        # The body reader never asks for more than Content-Length (wsgiref would block),
+        # and a non-numeric one is a 400 before anything is read.
+        return environ["wsgi.input"]
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return get_input_stream(environ, safe_fallback=False)
     return None
-
-
-def send_reply(reply: Reply, start_response: StartResponse) -> Iterable[bytes]:
-    """Hand a dispatcher ``Reply`` to a WSGI server."""
-    start_response(f"{reply.status} {reply.reason}", reply.headers)
-    return reply.body
 
 
 class WSGIApp:
@@ -161,13 +218,6 @@ class WSGIApp:
         self.dispatcher = self.deployment.dispatcher
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        full_path, path = routed_path(environ)
-        reply = self.dispatcher.handle(
-            environ_url(environ, full_path),
-            environ.get("REQUEST_METHOD", "GET"),
-            environ_headers(environ),
-            request_body(environ),
-            path,
-            full_path,
-        )
-        return send_reply(reply, start_response)
+        reply = self.dispatcher.handle(request_head(environ), request_body(environ))
+        start_response(reply.status_line, reply.headers)
+        return reply.body

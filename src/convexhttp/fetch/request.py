@@ -6,18 +6,13 @@ import copy
 from collections.abc import Mapping
 from typing import Any, Self
 
-from .body import (
-    AsyncBodyReaders,
-    Body,
-    BodyInit,
-    BodyReaders,
-    SupportsRead,
-    SyncBodyReaders,
-    extract_body,
-    server_body,
-)
+from .body import Body, BodyInit, extract_body, server_body
 from .headers import Headers, HeadersInit, is_token
+from .readers import AsyncBodyReaders, BodyReaders, SyncBodyReaders
+from .sources import SupportsRead
 from .url import URL
+
+__all__ = ["AsyncRequest", "PathParams", "Request", "RequestBase", "normalize_method"]
 
 PathParams = dict[str, str | list[str]]
 
@@ -113,7 +108,11 @@ class RequestBase(BodyReaders):
         request.url = url
         request.method = method.upper()
         request.headers = headers
-        request._body = Body() if body is None else server_body(body, headers, max_body_size)
+        request._body = (
+            Body()
+            if body is None
+            else server_body(body, headers.get("content-length"), max_body_size)
+        )
         request.path_params = {}
         request.route = None
         return request
