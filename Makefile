@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BIND   ?= 127.0.0.1:8000
 
-.PHONY: install run test lint typecheck bench bench-routing bench-fetch bench-e2e clean
+.PHONY: install run test lint typecheck nginx bench bench-routing bench-fetch bench-e2e clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src/convexhttp examples
 
-test: $(STAMP) lint typecheck
+# Debian's nginx for tests/test_deploy_nginx.py (docs/deploy-nginx.md), as wrk for bench-e2e.
+nginx:
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light)
+
+test: $(STAMP) lint typecheck nginx
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: bench-routing bench-fetch bench-e2e
