@@ -360,3 +360,12 @@ class TestData:
         assert r.status_code == 500
         assert REQUEST_ID.match(r.json()["code"])
         assert "ArgumentValidationError" not in r.text
+
+
+def test_options_star_on_convexhttp_serve(host: Host) -> None:
+    if host.name != "wsgi":
+        pytest.skip("OPTIONS * is the server's: Flask and Django answer it themselves")
+    head = "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    status, data = raw_exchange(host, head, whole=True)
+    assert status == 204, data
+    assert b"\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n" in data

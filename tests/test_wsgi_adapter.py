@@ -78,3 +78,28 @@ def test_empty_request_headers_are_headers() -> None:
 
     http.route(path="/", handler=h)
     assert call(WSGIApp(http, functions=__name__), HTTP_X_EMPTY="")[2] == b"''"
+
+
+def test_options_star_asks_about_the_server() -> None:
+    http = http_router()
+    http.route(path="/a", method=["GET", "POST"], handler=lambda ctx, req: Response("a"))
+    http.route(path="/b", method="DELETE", handler=lambda ctx, req: Response("b"))
+    status, headers, body = call(
+        WSGIApp(http, functions=__name__), REQUEST_METHOD="OPTIONS", RAW_URI="*", PATH_INFO="*"
+    )
+    assert (status, body) == ("204 No Content", b"")
+    assert headers["allow"] == "GET, HEAD, POST, DELETE, OPTIONS"
+
+
+def test_an_absolute_form_target_names_the_host() -> None:
+    # RFC 9112 3.2.2: the authority of an absolute-form target wins over Host.
+    http = http_router()
+    http.route(path="/u", handler=lambda ctx, req: Response(req.url))
+    status, _, body = call(
+        WSGIApp(http, functions=__name__),
+        RAW_URI="http://real.example:8080/u?x=1",
+        PATH_INFO="/u",
+        QUERY_STRING="x=1",
+        HTTP_HOST="other.example",
+    )
+    assert (status[:3], body) == ("200", b"http://real.example:8080/u?x=1")

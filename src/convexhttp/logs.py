@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import sys
 
-__all__ = ["FORMAT", "access_logger", "logger", "show_by_default"]
+__all__ = ["FORMAT", "access_logger", "log_to_stderr", "logger", "show_by_default"]
 
 logger = logging.getLogger("convexhttp")
 access_logger = logging.getLogger("convexhttp.access")
@@ -56,3 +56,20 @@ def show_by_default() -> None:
         logger.addHandler(_UntilConfigured())
         if logger.level == logging.NOTSET:
             logger.setLevel(logging.INFO)
+
+
+def log_to_stderr(level: str | int) -> None:
+    """What ``convexhttp serve`` does: convexhttp's lines to stderr (beside gunicorn's),
+    at ``level``, whatever the root logger has."""
+    for handler in list(logger.handlers):
+        if isinstance(handler, _UntilConfigured | _Serve):
+            logger.removeHandler(handler)
+    logger.addHandler(_Serve())
+    logger.propagate = False  # this handler is the output: never twice through the root
+    logger.setLevel(level.upper() if isinstance(level, str) else level)
+
+
+class _Serve(logging.StreamHandler):  # type: ignore[type-arg]
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.setFormatter(logging.Formatter(FORMAT))
