@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BIND   ?= 127.0.0.1:8000
 
-.PHONY: install run test lint typecheck nginx bench bench-routing bench-fetch bench-e2e clean
+.PHONY: install run test lint typecheck nginx bench bench-routing bench-fetch bench-e2e bench-request-path clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,13 +33,18 @@ nginx:
 test: $(STAMP) lint typecheck nginx
 	$(BIN)/python -m pytest -n 2 -q
 
-bench: bench-routing bench-fetch bench-e2e
+bench: bench-routing bench-fetch bench-e2e bench-request-path
 
 bench-routing: $(STAMP)
 	$(BIN)/python benchmarks/routing.py
 
 bench-fetch: $(STAMP)
 	$(BIN)/python benchmarks/fetch.py
+
+bench-request-path: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/request_path.py
+	$(BIN)/python benchmarks/request_path.py --e2e
 
 bench-e2e: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -240,10 +240,15 @@ class Dispatcher:
                     )
                     return text_reply(413, "Payload Too Large"), route.path
         request = Request._from_server(
-            head.url, method, Headers._from_wire(head.headers), body, max_body_size=limit
+            head.url,
+            method,
+            Headers._from_wire(head.headers),
+            body,
+            max_body_size=limit,
+            content_length=head.content_length,
+            path_params=params or {},  # a fresh dict: the empty one is shared
+            route=route.path,
         )
-        request.path_params = params or {}  # a fresh dict: the empty one is shared
-        request.route = route.path
         cap = None if is_system else self.max_response_body
         return self._run(rid, route, request, cap), route.path
 
@@ -298,22 +303,15 @@ class Dispatcher:
             )
             return server_error(rid)
         try:
-            return wire_form(result, cap=cap, report=_StreamReport(rid))
+            return wire_form(result, cap=cap, report=_report_stream, label=rid)
         except ResponseRefused as exc:
             logger.error("[%s] 500: %s", rid, exc)
             return server_error(rid)
 
 
-class _StreamReport:
+def _report_stream(rid: str, level: int, why: str, error: BaseException | None) -> None:
     """Logs what went wrong with a streamed body, under the request's id."""
-
-    __slots__ = ("rid",)
-
-    def __init__(self, rid: str) -> None:
-        self.rid = rid
-
-    def __call__(self, level: int, why: str, error: BaseException | None) -> None:
-        logger.log(level, "[%s] %s", self.rid, why, exc_info=error)
+    logger.log(level, "[%s] %s", rid, why, exc_info=error)
 
 
 async def _await(awaitable: Any) -> Any:

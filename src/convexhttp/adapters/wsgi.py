@@ -112,37 +112,46 @@ def request_head(
     was addressed (Django behind a proxy it was told about) passes ``scheme``
     and ``host``.
     """
+    get = environ.get
     if scheme is None:
-        scheme = environ.get("wsgi.url_scheme", "http")
-    raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    authority, raw = _split_target(raw_uri) if raw_uri else (None, None)
+        scheme = get("wsgi.url_scheme", "http")
     if path_info is None:
-        path_info = environ.get("PATH_INFO", "")
+        path_info = get("PATH_INFO", "")
     if script_name is None:
-        script_name = environ.get("SCRIPT_NAME", "")
-    if raw == "*":  # OPTIONS *: about the server, no path
+        script_name = get("SCRIPT_NAME", "")
+    raw_uri: str | None = get("RAW_URI") or get("REQUEST_URI")
+    authority = None
+    raw: str | None
+    if raw_uri is not None and raw_uri.startswith("/"):
+        target = raw_uri.partition("?")[0]
+        if target == path_info and not script_name and not mount and target.isascii():
+            full_path = path = target  # the common case: at the root, nothing rewritten
+        else:
+            authority, raw = _split_target(raw_uri)
+            full_path, path = _routed_path(raw, script_name, path_info, mount.rstrip("/"))
+    elif raw_uri == "*":  # OPTIONS *: about the server, no path
         full_path = path = "*"
     else:
+        authority, raw = _split_target(raw_uri) if raw_uri else (None, None)
         full_path, path = _routed_path(raw, script_name, path_info, mount.rstrip("/"))
     if host is None:
         # RFC 9112 3.2.2: an absolute-form target's authority wins over Host.
-        host = authority if authority is not None else environ.get("HTTP_HOST")
+        host = authority if authority is not None else get("HTTP_HOST")
         seen_host, seen_valid = _host_seen[0]
         if host != seen_host:
             seen_host, seen_valid = host, _valid_host(host)
             _host_seen[0] = (seen_host, seen_valid)
         if not seen_valid:  # absent, or garbage a URL parser would refuse
             host = _server_host(environ, scheme)
-    length = environ.get("CONTENT_LENGTH") or None
     return RequestHead(
-        method=environ.get("REQUEST_METHOD", "GET").upper(),
-        scheme=scheme,
-        host=host,  # type: ignore[arg-type]  # str after the checks above
-        full_path=full_path,
-        path=path,
-        query=environ.get("QUERY_STRING", ""),
-        headers=_EnvironHeaders(environ),
-        content_length=length,
+        get("REQUEST_METHOD", "GET").upper(),
+        scheme,
+        host,  # type: ignore[arg-type]  # str after the checks above
+        full_path,
+        path,
+        get("QUERY_STRING", ""),
+        _EnvironHeaders(environ),
+        get("CONTENT_LENGTH") or None,
     )
 
 

@@ -20,7 +20,14 @@ from .sources import BytesSource, ChunkSource, FileSource, IterSource, SupportsR
 from .stream import BodyStream
 from .url import URLSearchParams
 
-__all__ = ["DEFAULT_MAX_BODY_SIZE", "Body", "BodyInit", "extract_body", "server_body"]
+__all__ = [
+    "DEFAULT_MAX_BODY_SIZE",
+    "NULL_BODY",
+    "Body",
+    "BodyInit",
+    "extract_body",
+    "server_body",
+]
 
 DEFAULT_MAX_BODY_SIZE = 20 * 1024 * 1024
 
@@ -111,6 +118,10 @@ class Body:
         return moved
 
 
+#: The body of every request without one: a null body never changes (nothing to use up).
+NULL_BODY = Body()
+
+
 def _collect(source: ChunkSource, length_hint: int | None) -> builtins.bytes:
     """All chunks as one ``bytes``, holding the body once (not twice) at its peak.
 
@@ -137,7 +148,7 @@ def _collect(source: ChunkSource, length_hint: int | None) -> builtins.bytes:
 def extract_body(init: BodyInit | None) -> tuple[Body, str | None]:
     """A Body for ``init`` and the Content-Type fetch gives it by default."""
     if init is None:
-        return Body(), None
+        return NULL_BODY, None
     if isinstance(init, str):
         return Body(encode_text(init)), "text/plain;charset=UTF-8"
     if isinstance(init, builtins.bytes | bytearray | memoryview):

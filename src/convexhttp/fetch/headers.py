@@ -191,6 +191,12 @@ class Headers(PairIterable[str]):
 
     def _sorted_pairs(self) -> list[tuple[str, str]]:
         if self._sorted is None:
+            entries = self._entries
+            if len(entries) == 1:  # a Response("text") has one header: nothing to sort
+                ((name, values),) = entries.items()
+                if len(values) == 1:
+                    self._sorted = [(name, values[0])]
+                    return self._sorted
             pairs: list[tuple[str, str]] = []
             for name in sorted(self._entries):
                 values = self._entries[name]

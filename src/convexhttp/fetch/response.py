@@ -93,13 +93,12 @@ class Response(SyncBodyReaders):
                 headers = init.get("headers")
         if status is None:
             status = 200
+        elif type(status) is not int and (not isinstance(status, int) or isinstance(status, bool)):
+            raise TypeError(f"status must be an int, not {type(status).__name__}")
+        elif not 200 <= status <= 599:
+            raise ValueError(f"status {status} is outside 200-599")
         if status_text is None:
             status_text = ""
-
-        if type(status) is not int and (not isinstance(status, int) or isinstance(status, bool)):
-            raise TypeError(f"status must be an int, not {type(status).__name__}")
-        if not 200 <= status <= 599:
-            raise ValueError(f"status {status} is outside 200-599")
         if status_text and (
             not isinstance(status_text, str) or not _REASON_PHRASE.fullmatch(status_text)
         ):
@@ -109,7 +108,7 @@ class Response(SyncBodyReaders):
         self.headers = Headers(headers)
         self._type: Literal["default", "error"] = "default"
         self._body, content_type = extract_body(body)
-        if body is not None and status in _NULL_BODY_STATUSES:
+        if status in _NULL_BODY_STATUSES and body is not None:
             raise TypeError(f"a {status} response cannot have a body")
         if content_type is not None and "content-type" not in self.headers._entries:
             self.headers._entries["content-type"] = [content_type]  # a valid constant

@@ -14,7 +14,6 @@ import json
 import logging
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from http import HTTPStatus
 
 from .headers import parse_content_length, wire_unsafe
@@ -47,30 +46,43 @@ _FRAMING_NAMES = frozenset(
     }
 )
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
+_STATUS_LINES = {status: f"{status} {reason}" for status, reason in _REASONS.items()}
 
 
 def reason_phrase(status: int) -> str:
     return _REASONS.get(status, "Unknown")
 
 
-@dataclass(slots=True)
 class Reply:
     """What a server sends: the status line's parts, the headers and the body.
 
     ``length`` is the body's length when known (it is then in ``headers`` as
     Content-Length and ``body`` is a list), None when the body is streamed.
+    ``status_line`` is ``"200 OK"``, as WSGI's ``start_response`` takes it.
     """
 
-    status: int
-    reason: str
-    headers: list[tuple[str, str]]
-    body: Iterable[bytes]
-    length: int | None = None
-    status_line: str = field(default="", repr=False)
+    __slots__ = ("body", "headers", "length", "reason", "status", "status_line")
 
-    def __post_init__(self) -> None:
-        if not self.status_line:
-            self.status_line = f"{self.status} {self.reason}"
+    def __init__(
+        self,
+        status: int,
+        reason: str,
+        headers: list[tuple[str, str]],
+        body: Iterable[bytes],
+        length: int | None = None,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        self.length = length
+        line = _STATUS_LINES.get(status)
+        if line is None or reason != _REASONS.get(status):
+            line = f"{status} {reason}"
+        self.status_line = line
+
+    def __repr__(self) -> str:
+        return f"<Reply {self.status_line} {self.headers!r}>"
 
     def close(self) -> None:
         close = getattr(self.body, "close", None)
@@ -120,12 +132,15 @@ class StreamAborted(Exception):
     after the headers were sent."""
 
 
-#: ``report(level, why, error)``: told when a streamed body goes wrong after its headers
-#: were sent (``error``: what the body raised, if it did).
-StreamReport = Callable[[int, str, BaseException | None], None]
+#: ``report(label, level, why, error)``: told when a streamed body goes wrong after its
+#: headers were sent (``label``: whose body, e.g. a request id; ``error``: what the body
+#: raised, if it did).
+StreamReport = Callable[[str, int, str, BaseException | None], None]
 
 
-def wire_form(response: Response, *, cap: int | None = None, report: StreamReport) -> Reply:
+def wire_form(
+    response: Response, *, cap: int | None = None, report: StreamReport, label: str = ""
+) -> Reply:
     """``response`` as a server sends it; uses its body up.
 
     ``cap`` bounds the body (None: no bound): a known length over it is
@@ -160,8 +175,8 @@ def wire_form(response: Response, *, cap: int | None = None, report: StreamRepor
             elif name not in _FRAMING_NAMES:
                 headers.append((name, value))
 
-    status = response.status
-    reason = response.status_text or reason_phrase(status)
+    status = response._status
+    reason = response._status_text or _REASONS.get(status, "Unknown")
     if status in _NULL_BODY_STATUSES:
         if status == 304 and declared is not None:  # the resource's length, no body
             headers.append(("content-length", declared))
@@ -169,11 +184,12 @@ def wire_form(response: Response, *, cap: int | None = None, report: StreamRepor
         return Reply(status, reason, headers, [], None if status == 304 else 0)
     if length is not None:  # in memory already (no copy)
         headers.append(("content-length", str(length)))
-        return Reply(status, reason, headers, list(body.take()), length)
+        data = body.read_all()
+        return Reply(status, reason, headers, [data] if data else [], length)
     expected = parse_content_length(declared)
     if expected is not None:
         headers.append(("content-length", str(expected)))
-    return Reply(status, reason, headers, CappedBody(body.take(), cap, expected, report))
+    return Reply(status, reason, headers, CappedBody(body.take(), cap, expected, report, label))
 
 
 class CappedBody:
@@ -184,15 +200,21 @@ class CappedBody:
     the client sees a truncated body rather than a short one that looks whole.
     """
 
-    __slots__ = ("_chunks", "_report", "_sent", "cap", "expected")
+    __slots__ = ("_chunks", "_label", "_report", "_sent", "cap", "expected")
 
     def __init__(
-        self, chunks: ChunkSource, cap: int | None, expected: int | None, report: StreamReport
+        self,
+        chunks: ChunkSource,
+        cap: int | None,
+        expected: int | None,
+        report: StreamReport,
+        label: str,
     ) -> None:
         self._chunks: Iterator[bytes] = chunks
         self.cap = cap
         self.expected = expected
         self._report = report
+        self._label = label
         self._sent = 0
 
     def __iter__(self) -> Iterator[bytes]:
@@ -209,7 +231,7 @@ class CappedBody:
                 )
             raise
         except Exception as exc:
-            self._report(logging.ERROR, "error while streaming the response body", exc)
+            self._report(self._label, logging.ERROR, "error while streaming the response body", exc)
             self.close()
             raise StreamAborted("response body stream failed") from exc
         sent = self._sent = self._sent + len(chunk)
@@ -217,6 +239,7 @@ class CappedBody:
             self._abort(f"streamed response cut off: it crossed the {self.cap}-byte limit")
         if self.expected is not None and sent > self.expected:
             self._report(
+                self._label,
                 logging.WARNING,
                 f"streamed response longer than its declared {self.expected} bytes: cut there",
                 None,
@@ -229,7 +252,7 @@ class CappedBody:
         return chunk
 
     def _abort(self, why: str) -> None:
-        self._report(logging.ERROR, why, None)
+        self._report(self._label, logging.ERROR, why, None)
         self.close()
         raise StreamAborted(why)
 

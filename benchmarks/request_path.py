@@ -1,0 +1,414 @@
+"""The per-request path: WSGIApp, the Flask blueprint and the Django adapter against
+their peers (Falcon's App, a native Flask view, a native Django view), on the same
+tiny GET and JSON POST, and what the access line costs.
+
+In process (default): every app is called as a WSGI server would call it, with a
+fresh environ per call, timed in CPU time of the thread (the machine is shared).
+End to end (``--e2e``): each app on gunicorn (1 sync worker, and 1 gthread worker
+with 4 threads and keep-alive), driven by wrk; also ``convexhttp serve`` as users
+run it (its access line on) against ``--no-access-log``.
+
+Apps are timed interleaved in rounds (each round times every app once); the
+median per-round ratio is the result, with the spread over rounds [min-max].
+Run: ``python benchmarks/request_path.py [--quick] [--e2e]`` (``make bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PAYLOAD = json.dumps({"name": "ada", "tags": ["a", "b"], "n": 1}).encode()
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def environ(path: str, post: bool) -> dict[str, Any]:
+    env: dict[str, Any] = {
+        "REQUEST_METHOD": "POST" if post else "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "RAW_URI": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "HTTP_USER_AGENT": "bench",
+        "HTTP_ACCEPT": "*/*",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(PAYLOAD if post else b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+    if post:
+        env["CONTENT_TYPE"] = "application/json"
+        env["CONTENT_LENGTH"] = str(len(PAYLOAD))
+    return env
+
+
+def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+    pass
+
+
+def call(app: WsgiApp, path: str, post: bool) -> bytes:
+    result = app(environ(path, post), _start_response)
+    try:
+        return b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+
+# --- the apps ------------------------------------------------------------------------
+
+
+def convexhttp_router() -> Any:
+    from convexhttp import ActionCtx, Request, Response, http_router
+
+    def hello(ctx: ActionCtx, request: Request) -> Response:
+        return Response("hello")
+
+    def echo(ctx: ActionCtx, request: Request) -> Response:
+        data = request.json()
+        return Response.json({"got": data["name"]})
+
+    http = http_router()
+    http.route(path="/hello", handler=hello)
+    http.route(path="/echo", method="POST", handler=echo)
+    return http
+
+
+def wsgiapp(access_log: bool = False) -> WsgiApp:
+    from convexhttp.adapters.wsgi import WSGIApp
+
+    return WSGIApp(convexhttp_router(), access_log=access_log)
+
+
+def falcon_app() -> WsgiApp:
+    import falcon
+
+    class Hello:
+        def on_get(self, req: Any, resp: Any) -> None:
+            resp.text = "hello"
+            resp.content_type = falcon.MEDIA_TEXT
+
+    class Echo:
+        def on_post(self, req: Any, resp: Any) -> None:
+            data = req.get_media()
+            resp.media = {"got": data["name"]}
+
+    app = falcon.App()
+    app.add_route("/hello", Hello())
+    app.add_route("/echo", Echo())
+    return app  # type: ignore[no-any-return]
+
+
+def flask_apps() -> tuple[WsgiApp, WsgiApp]:
+    from flask import Flask, jsonify, request
+
+    from convexhttp.adapters.flask import blueprint
+
+    native = Flask("native")
+
+    @native.get("/hello")
+    def hello() -> str:
+        return "hello"
+
+    @native.post("/echo")
+    def echo() -> Any:
+        return jsonify(got=request.get_json()["name"])
+
+    mounted = Flask("mounted")
+    mounted.register_blueprint(
+        blueprint(convexhttp_router(), url_prefix="/hooks", access_log=False)
+    )
+    return native, mounted
+
+
+def django_apps() -> tuple[WsgiApp, WsgiApp]:
+    import django
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.http import HttpRequest, HttpResponse, JsonResponse
+    from django.urls import include, path
+    from django.views.decorators.csrf import csrf_exempt
+
+    from convexhttp.adapters.django import urls
+
+    def hello(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("hello", content_type="text/plain")
+
+    @csrf_exempt
+    def echo(request: HttpRequest) -> HttpResponse:
+        return JsonResponse({"got": json.loads(request.body)["name"]})
+
+    module = sys.modules[__name__]
+    module.urlpatterns = [  # type: ignore[attr-defined]
+        path("hello", hello),
+        path("echo", echo),
+        path("hooks/", include(urls(convexhttp_router(), access_log=False))),
+    ]
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="benchmark",
+        ALLOWED_HOSTS=["127.0.0.1"],
+        ROOT_URLCONF=__name__,
+        MIDDLEWARE=[
+            "django.middleware.security.SecurityMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+        ],
+    )
+    django.setup()
+    app = WSGIHandler()
+    return app, app
+
+
+# --- timing ----------------------------------------------------------------------------
+
+
+def per_call_us(app: WsgiApp, path: str, post: bool, number: int) -> float:
+    # CPU time of this thread: the machine is shared, wall time counts the neighbours too.
+    start = time.thread_time()
+    for _ in range(number):
+        call(app, path, post)
+    return (time.thread_time() - start) / number * 1e6
+
+
+def compare(
+    cases: dict[str, tuple[WsgiApp, str, bool]], rounds: int, number: int
+) -> dict[str, list[float]]:
+    for name, (app, path, post) in cases.items():  # warm up, and check the answer
+        body = call(app, path, post).strip()
+        assert body in (b"hello", b'{"got":"ada"}', b'{"got": "ada"}'), (name, body)
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for round_ in range(rounds):
+        order = list(cases) if round_ % 2 == 0 else list(reversed(cases))
+        for name in order:
+            app, path, post = cases[name]
+            times[name].append(per_call_us(app, path, post, number))
+    return times
+
+
+def ratio_row(what: str, num: list[float], den: list[float], target: str) -> str:
+    ratios = [a / b for a, b in zip(num, den, strict=True)]
+    return (
+        f"{what:<44}{statistics.median(ratios):>6.2f}x  "
+        f"[{min(ratios):.2f}-{max(ratios):.2f}]  {target}"
+    )
+
+
+# --- end to end ------------------------------------------------------------------------
+
+#: ``convexhttp serve benchmarks.request_path:router``: the same two routes.
+router = convexhttp_router()
+
+POST_LUA = f"""wrk.method = "POST"
+wrk.body = '{PAYLOAD.decode()}'
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+
+def make_app(kind: str) -> WsgiApp:
+    """The WSGI app named ``kind``, built in the gunicorn worker."""
+    logging.getLogger("convexhttp").setLevel(logging.WARNING)
+    if kind == "wsgiapp":
+        return wsgiapp()
+    if kind == "falcon":
+        return falcon_app()
+    raise ValueError(kind)
+
+
+def wrk(url: str, seconds: int, script: str | None, connections: int) -> float:
+    import re
+    import subprocess
+
+    argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url]
+    if script:
+        argv[1:1] = ["-s", script]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not match or "Non-2xx" in out:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+    return float(match.group(1))
+
+
+def main_e2e(rounds: int, seconds: int) -> None:
+    import shutil
+
+    from tests import support
+
+    if shutil.which("wrk") is None:
+        sys.exit("wrk not found (make bench-e2e installs it)")
+    with tempfile.TemporaryDirectory() as tmp:
+        lua = Path(tmp) / "post.lua"
+        lua.write_text(POST_LUA)
+        servers: dict[str, support.Server] = {}
+        env = {"CONVEXHTTP_DATABASE": str(Path(tmp) / "bench.sqlite3")}
+        try:
+            for worker in ("sync", "gthread"):
+                extra = (
+                    ["--worker-class", "gthread", "--threads", "4"] if worker == "gthread" else []
+                )
+                for kind in ("wsgiapp", "falcon"):
+                    target = f"benchmarks.request_path:make_app('{kind}')"
+                    log = Path(tmp) / f"{kind}-{worker}.log"
+                    servers[f"{kind} {worker}"] = support.gunicorn(target, log, *extra, env=env)
+            servers["serve, access line"] = support.convexhttp_serve(
+                "benchmarks.request_path:router", Path(tmp) / "serve.log"
+            )
+            servers["serve --no-access-log"] = support.convexhttp_serve(
+                "benchmarks.request_path:router", Path(tmp) / "quiet.log", "--no-access-log"
+            )
+            cases = [(name, what) for name in servers for what in ("GET", "POST")]
+            rps: dict[tuple[str, str], list[float]] = {case: [] for case in cases}
+            for name, what in cases:  # warm up
+                path, script = ("/hello", None) if what == "GET" else ("/echo", str(lua))
+                wrk(servers[name].url + path, 1, script, 4)
+            for round_ in range(rounds):
+                for name, what in cases if round_ % 2 == 0 else list(reversed(cases)):
+                    path, script = ("/hello", None) if what == "GET" else ("/echo", str(lua))
+                    rps[(name, what)].append(wrk(servers[name].url + path, seconds, script, 4))
+        finally:
+            for server in servers.values():
+                server.stop()
+    print(f"gunicorn, 1 worker (gthread: 4 threads); wrk -t1 -c4 -d{seconds}s, {rounds} rounds")
+    for (name, what), values in rps.items():
+        print(
+            f"  {name + ' ' + what:<32}{statistics.median(values):>9,.0f} req/s"
+            f"  [{min(values):,.0f}-{max(values):,.0f}]"
+        )
+    print("ratios (median per round [min-max]):")
+    for worker in ("sync", "gthread"):
+        for what, target in (("GET", ">= 0.95x"), ("POST", ">= 0.9x")):
+            ratios = [
+                a / b
+                for a, b in zip(
+                    rps[(f"wsgiapp {worker}", what)], rps[(f"falcon {worker}", what)], strict=True
+                )
+            ]
+            print(
+                f"  WSGIApp / Falcon App, {worker} {what:<5}{statistics.median(ratios):>6.2f}x"
+                f"  [{min(ratios):.2f}-{max(ratios):.2f}]  {target}"
+            )
+    for what in ("GET", "POST"):
+        ratios = [
+            a / b
+            for a, b in zip(
+                rps[("serve, access line", what)], rps[("serve --no-access-log", what)], strict=True
+            )
+        ]
+        print(
+            f"  serve with / without access line, {what:<5}{statistics.median(ratios):>6.2f}x"
+            f"  [{min(ratios):.2f}-{max(ratios):.2f}]  (cost <= 3%: >= 0.97x)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--e2e", action="store_true", help="on gunicorn, driven by wrk")
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--number", type=int, default=3000)
+    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.number, args.duration = 3, 1000, 2
+    if args.e2e:
+        main_e2e(min(args.rounds, 5), args.duration)
+        return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        import os
+
+        os.environ.setdefault("CONVEXHTTP_DATABASE", str(Path(tmp) / "bench.sqlite3"))
+        logging.getLogger("convexhttp").setLevel(logging.WARNING)
+        ours = wsgiapp()
+        falcon = falcon_app()
+        flask_native, flask_ours = flask_apps()
+        django_app, _ = django_apps()
+
+        # The access line as `convexhttp serve` writes it, to a file (stderr of a daemon).
+        from convexhttp.logs import log_to_stderr
+
+        logged = wsgiapp(access_log=True)
+        log_file = open(Path(tmp) / "access.log", "w")  # noqa: SIM115
+        real_stderr, sys.stderr = sys.stderr, log_file
+        log_to_stderr("info")
+        sys.stderr = real_stderr
+
+        cases = {
+            "WSGIApp GET": (ours, "/hello", False),
+            "Falcon GET": (falcon, "/hello", False),
+            "WSGIApp POST": (ours, "/echo", True),
+            "Falcon POST": (falcon, "/echo", True),
+            "Flask view GET": (flask_native, "/hello", False),
+            "Flask blueprint GET": (flask_ours, "/hooks/hello", False),
+            "Flask view POST": (flask_native, "/echo", True),
+            "Flask blueprint POST": (flask_ours, "/hooks/echo", True),
+            "Django view GET": (django_app, "/hello", False),
+            "Django adapter GET": (django_app, "/hooks/hello", False),
+            "Django view POST": (django_app, "/echo", True),
+            "Django adapter POST": (django_app, "/hooks/echo", True),
+            "WSGIApp GET, access line": (logged, "/hello", False),
+        }
+        times = compare(cases, args.rounds, args.number)
+        log_file.close()
+
+    print(
+        f"in process, {args.rounds} rounds x {args.number} calls, interleaved; "
+        "µs per request: median [min-max]"
+    )
+    for name, values in times.items():
+        print(
+            f"  {name:<28}{statistics.median(values):>8.2f}  [{min(values):.2f}-{max(values):.2f}]"
+        )
+    print("\nratios (median per round [min-max]):")
+    t = times
+    rows = [
+        ("WSGIApp / Falcon App, GET (time)", "WSGIApp GET", "Falcon GET", "target <= 1.5x"),
+        ("WSGIApp / Falcon App, JSON POST (time)", "WSGIApp POST", "Falcon POST", ""),
+        ("Flask view / blueprint, GET (speed)", "Flask view GET", "Flask blueprint GET", ">= 0.9x"),
+        (
+            "Flask view / blueprint, POST (speed)",
+            "Flask view POST",
+            "Flask blueprint POST",
+            ">= 0.9x",
+        ),
+        ("Django view / adapter, GET (speed)", "Django view GET", "Django adapter GET", ">= 0.9x"),
+        (
+            "Django view / adapter, POST (speed)",
+            "Django view POST",
+            "Django adapter POST",
+            ">= 0.9x",
+        ),
+        (
+            "WSGIApp with / without access line (time)",
+            "WSGIApp GET, access line",
+            "WSGIApp GET",
+            "",
+        ),
+    ]
+    for what, num, den, target in rows:
+        print("  " + ratio_row(what, t[num], t[den], target))
+
+
+if __name__ == "__main__":
+    main()
