@@ -227,7 +227,8 @@ class TestErrors:
 
     def test_one_log_line_per_request(self, host: Host) -> None:
         requests.get(f"{host.base}/echo/logme")
-        time.sleep(0.2)
+        wait_for(host, "/echo/logme /echo/:name 200")
+        time.sleep(0.2)  # a second line, were there one, would be there by now
         lines = [line for line in host.server.output().splitlines() if "/echo/logme" in line]
         assert len(lines) == 1, lines
         assert re.search(
@@ -236,7 +237,7 @@ class TestErrors:
 
     def test_print_and_logging_from_a_handler_reach_the_server_log(self, host: Host) -> None:
         rid = requests.get(f"{host.base}/speak").text
-        time.sleep(0.2)
+        wait_for(host, f"[{rid}] GET {host.mount}/speak /speak 200")
         log = host.server.output()
         assert f"printed by handler {rid}" in log
         assert f"logged by handler {rid}" in log

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
+from . import logs
 from .aio import thread_loop
 from .fetch import DEFAULT_MAX_BODY_SIZE, BodyTooLarge, Headers, MalformedBody, Request, Response
 from .fetch.errors import UnsupportedContentType
@@ -175,15 +176,14 @@ class Dispatcher:
         if method == "HEAD":  # every answer to HEAD, ours included, keeps its headers only
             reply.drop_body()
         if log:
-            access_logger.info(
-                "[%s] %s %s %s %d %.2fms",
-                rid,
-                method,
-                head.full_path,
-                routed,
-                reply.status,
-                (_perf_counter() - start) * 1000,
-            )
+            ms = (_perf_counter() - start) * 1000
+            sink = logs.access_sink
+            if sink is not None:  # convexhttp serve: formatted and written in batches
+                sink.write(f"[{rid}] {method} {head.full_path} {routed} {reply.status} {ms:.2f}ms")
+            else:
+                access_logger.info(
+                    "[%s] %s %s %s %d %.2fms", rid, method, head.full_path, routed, reply.status, ms
+                )
         return reply
 
     def _serve(

@@ -65,8 +65,9 @@ def _routed_path(raw: str | None, script_name: str, path_info: str, mount: str) 
     """
     below = path_info[len(mount) :] if mount else path_info
     if raw is not None:
-        if raw == path_info and not script_name and not mount:
-            return raw, raw  # the common case: served at the root, nothing rewritten
+        prefix = script_name + mount
+        if raw.startswith(prefix) and raw[len(prefix) :] == below:
+            return raw, below  # nothing escaped in the mount, nothing rewritten
         skip = (script_name + mount).count("/")
         cut = 0
         for _ in range(skip):
@@ -124,11 +125,12 @@ def request_head(
     raw: str | None
     if raw_uri is not None and raw_uri.startswith("/"):
         target = raw_uri.partition("?")[0]
-        if target == path_info and not script_name and not mount and target.isascii():
+        if not target.isascii() or "#" in target:
+            authority, target = _split_target(raw_uri)
+        if target == path_info and not script_name and not mount:
             full_path = path = target  # the common case: at the root, nothing rewritten
         else:
-            authority, raw = _split_target(raw_uri)
-            full_path, path = _routed_path(raw, script_name, path_info, mount.rstrip("/"))
+            full_path, path = _routed_path(target, script_name, path_info, mount.rstrip("/"))
     elif raw_uri == "*":  # OPTIONS *: about the server, no path
         full_path = path = "*"
     else:
