@@ -236,7 +236,21 @@ def make_app(kind: str) -> WsgiApp:
     raise ValueError(kind)
 
 
-def wrk(url: str, seconds: int, script: str | None, connections: int) -> float:
+def worker_cpu_seconds(master: int) -> float:
+    """User + system CPU time of the gunicorn workers (the master's children) so far."""
+    import os
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    for child in children:
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def wrk(url: str, seconds: int, script: str | None, connections: int) -> tuple[float, int]:
+    """Requests per second, and requests completed."""
     import re
     import subprocess
 
@@ -245,9 +259,10 @@ def wrk(url: str, seconds: int, script: str | None, connections: int) -> float:
         argv[1:1] = ["-s", script]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not match or "Non-2xx" in out:
+    done = re.search(r"(\d+) requests in", out)
+    if not match or not done or "Non-2xx" in out:
         raise RuntimeError(f"unexpected wrk output:\n{out}")
-    return float(match.group(1))
+    return float(match.group(1)), int(done.group(1))
 
 
 def main_e2e(rounds: int, seconds: int) -> None:
@@ -279,23 +294,55 @@ def main_e2e(rounds: int, seconds: int) -> None:
             )
             cases = [(name, what) for name in servers for what in ("GET", "POST")]
             rps: dict[tuple[str, str], list[float]] = {case: [] for case in cases}
+            cpu: dict[tuple[str, str], list[float]] = {case: [] for case in cases}
             for name, what in cases:  # warm up
                 path, script = ("/hello", None) if what == "GET" else ("/echo", str(lua))
                 wrk(servers[name].url + path, 1, script, 4)
             for round_ in range(rounds):
                 for name, what in cases if round_ % 2 == 0 else list(reversed(cases)):
                     path, script = ("/hello", None) if what == "GET" else ("/echo", str(lua))
-                    rps[(name, what)].append(wrk(servers[name].url + path, seconds, script, 4))
+                    master = servers[name].proc.pid
+                    before = worker_cpu_seconds(master)
+                    rate, done = wrk(servers[name].url + path, seconds, script, 4)
+                    rps[(name, what)].append(rate)
+                    cpu[(name, what)].append((worker_cpu_seconds(master) - before) / done * 1e6)
         finally:
             for server in servers.values():
                 server.stop()
     print(f"gunicorn, 1 worker (gthread: 4 threads); wrk -t1 -c4 -d{seconds}s, {rounds} rounds")
+    print("  req/s, and the worker's CPU time per request (user + system, from /proc)")
     for (name, what), values in rps.items():
+        used = cpu[(name, what)]
         print(
             f"  {name + ' ' + what:<32}{statistics.median(values):>9,.0f} req/s"
             f"  [{min(values):,.0f}-{max(values):,.0f}]"
+            f"{statistics.median(used):>9.1f} µs CPU  [{min(used):.1f}-{max(used):.1f}]"
         )
-    print("ratios (median per round [min-max]):")
+    print("speed ratios from CPU per request (robust on a shared machine), median [min-max]:")
+    for worker in ("sync", "gthread"):
+        for what, target in (("GET", ">= 0.95x"), ("POST", ">= 0.9x")):
+            ratios = [
+                b / a
+                for a, b in zip(
+                    cpu[(f"wsgiapp {worker}", what)], cpu[(f"falcon {worker}", what)], strict=True
+                )
+            ]
+            print(
+                f"  WSGIApp / Falcon App, {worker} {what:<5}{statistics.median(ratios):>6.2f}x"
+                f"  [{min(ratios):.2f}-{max(ratios):.2f}]  {target}"
+            )
+    for what in ("GET", "POST"):
+        ratios = [
+            b / a
+            for a, b in zip(
+                cpu[("serve, access line", what)], cpu[("serve --no-access-log", what)], strict=True
+            )
+        ]
+        print(
+            f"  serve with / without access line, {what:<5}{statistics.median(ratios):>6.2f}x"
+            f"  [{min(ratios):.2f}-{max(ratios):.2f}]  (cost <= 3%: >= 0.97x)"
+        )
+    print("speed ratios from req/s (wall clock), median per round [min-max]:")
     for worker in ("sync", "gthread"):
         for what, target in (("GET", ">= 0.95x"), ("POST", ">= 0.9x")):
             ratios = [
