@@ -98,7 +98,9 @@ def convexhttp_router() -> Any:
 def wsgiapp(access_log: bool = False) -> WsgiApp:
     from convexhttp.adapters.wsgi import WSGIApp
 
-    return WSGIApp(convexhttp_router(), access_log=access_log)
+    # No job runner thread (Falcon has none; it wakes 20 times a second to watch the
+    # database): the request path alone. `convexhttp serve` below runs it, as users do.
+    return WSGIApp(convexhttp_router(), access_log=access_log, scheduler=False)
 
 
 def falcon_app() -> WsgiApp:
