@@ -64,13 +64,13 @@ class _Current(threading.local):
 
 
 _current = _Current()
-_last: list[RequestHead] = []  # the latest request of this process, any thread
+_last: RequestHead | None = None  # the latest request of this process, any thread
 
 
 def current_site() -> str | None:
     """``scheme://host/mount`` of the request this thread is serving, else of the latest
     one this process served (None before any): the base of the file URLs the app hands out."""
-    head = _current.head or (_last[0] if _last else None)
+    head = _current.head or _last
     if head is None:
         return None
     return f"{head.scheme}://{head.host}{head.mount.rstrip('/')}"
@@ -160,11 +160,8 @@ class Dispatcher:
         log = self.access_log and access_logger.isEnabledFor(logging.INFO)
         start = _perf_counter() if log else 0.0
         rid = _new_request_id()
-        _current.head = head
-        if _last:
-            _last[0] = head
-        else:
-            _last.append(head)
+        global _last
+        _current.head = _last = head
         method = head.method
         try:
             reply, routed = self._serve(rid, head, body, host_limit)
@@ -285,7 +282,9 @@ class Dispatcher:
             reply.body = _ThenRaise(list(reply.body), exc)
             return reply
 
-        if type(result) is not Response and not isinstance(result, Response):
+        if type(result) is Response and result._type == "default" and not result._body.used:
+            pass  # the common case, checked in one go
+        elif not isinstance(result, Response):
             logger.error(
                 "[%s] handler for %s returned %s, not a Response",
                 rid,
@@ -293,9 +292,9 @@ class Dispatcher:
                 type(result).__name__,
             )
             return server_error(rid)
-        if result.type == "error":
+        elif result.type == "error":
             return text_reply(502, "Bad Gateway")
-        if result.body_used:
+        elif result.body_used:
             logger.error(
                 "[%s] handler for %s returned a Response whose body it had already read",
                 rid,

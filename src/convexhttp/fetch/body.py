@@ -149,6 +149,8 @@ def extract_body(init: BodyInit | None) -> tuple[Body, str | None]:
     """A Body for ``init`` and the Content-Type fetch gives it by default."""
     if init is None:
         return NULL_BODY, None
+    if type(init) is str:  # the common case first, without the isinstance chain
+        return Body(encode_text(init)), "text/plain;charset=UTF-8"
     if isinstance(init, str):
         return Body(encode_text(init)), "text/plain;charset=UTF-8"
     if isinstance(init, builtins.bytes | bytearray | memoryview):

@@ -129,9 +129,7 @@ class Headers(PairIterable[str]):
         validates each pair; ``_copy()`` keeps them as they are (clone).
         """
         headers = _WireHeaders.__new__(_WireHeaders)
-        headers._pairs = pairs
-        headers._sorted = None
-        headers._immutable = False
+        headers._pairs = pairs  # _sorted and _immutable: the class defaults below
         return headers
 
     def _copy(self) -> Headers:
@@ -220,6 +218,8 @@ class _WireHeaders(Headers):
     of a GET never look at them)."""
 
     _pairs: Iterable[tuple[str, str]]
+    _sorted = None
+    _immutable = False
 
     def __getattr__(self, name: str) -> Any:
         if name != "_entries":

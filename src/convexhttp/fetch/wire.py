@@ -149,6 +149,23 @@ def wire_form(
     """
     headers_in = response.headers
     body = response._body
+    data = body._data
+    status = response._status
+    if (
+        data is not None  # in memory: the common case, in one pass
+        and not body.used
+        and (cap is None or len(data) <= cap)
+        and not headers_in._maybe_wire_unsafe
+        and status not in _NULL_BODY_STATUSES
+        and _FRAMING_NAMES.isdisjoint(headers_in._entries)
+    ):
+        body.used = True
+        headers = headers_in._sorted_pairs().copy()
+        size = len(data)
+        headers.append(("content-length", str(size)))
+        reason = response._status_text or _REASONS.get(status, "Unknown")
+        return Reply(status, reason, headers, [data] if size else [], size)
+
     length = body.length()
     if length is not None and cap is not None and length > cap:
         body.take().close()
@@ -175,7 +192,6 @@ def wire_form(
             elif name not in _FRAMING_NAMES:
                 headers.append((name, value))
 
-    status = response._status
     reason = response._status_text or _REASONS.get(status, "Unknown")
     if status in _NULL_BODY_STATUSES:
         if status == 304 and declared is not None:  # the resource's length, no body
