@@ -14,6 +14,7 @@ from typing import Any, Unpack
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.urls import URLPattern, re_path
 from django.utils.encoding import repercent_broken_unicode
@@ -74,25 +75,37 @@ class _StreamingReply(_SetCookies, StreamingHttpResponse):  # type: ignore[misc]
 def _response(reply: Reply) -> HttpResponseBase:
     headers: dict[str, str] = {}  # names are unique here but for Set-Cookie
     set_cookies: list[str] = []
-    for name, value in reply.headers:
-        if name.lower() == "set-cookie":
+    for name, value in reply.headers:  # the core's names are lower-case already
+        if name == "set-cookie":
             set_cookies.append(value)
         else:
             headers[name] = value
+    # Given as content_type, Django's text/html default is never set (and removed).
+    content_type = headers.pop("content-type", None)
     response: _Reply | _StreamingReply
-    if isinstance(reply.body, list) and "content-length" in headers:
+    if type(reply.body) is list and "content-length" in headers:
         # A body in memory: a plain HttpResponse, as Django's middleware expects.
         # (Without a length, e.g. a HEAD of a stream, Django would claim 0.)
+        body = reply.body
         response = _Reply(
-            b"".join(reply.body), status=reply.status, reason=reply.reason, headers=headers
+            body[0] if len(body) == 1 else b"".join(body),
+            content_type=content_type,
+            status=reply.status,
+            reason=reply.reason,
+            headers=headers,
         )
     else:
         response = _StreamingReply(
-            reply.body, status=reply.status, reason=reply.reason, headers=headers
+            reply.body,
+            content_type=content_type,
+            status=reply.status,
+            reason=reply.reason,
+            headers=headers,
         )
-    if "Content-Type" not in headers and "content-type" not in headers:
+    if content_type is None:
         del response.headers["Content-Type"]  # Django's text/html default is not ours to add
-    response.set_cookies = set_cookies
+    if set_cookies:
+        response.set_cookies = set_cookies
     return response
 
 
@@ -108,13 +121,23 @@ def _proxy_host(request: HttpRequest) -> tuple[str | None, str | None]:
     return None, None
 
 
+_UPLOAD_LIMIT: list[tuple[int | None]] = []  # read once, again when a setting changes
+
+
 def _host_limit() -> int | None:
     # Opt-in: Django's DATA_UPLOAD_MAX_MEMORY_SIZE caps form fields Django parses, not
     # bodies in general, so it applies to the router only when the project says so.
-    if getattr(settings, "CONVEXHTTP_USE_DATA_UPLOAD_LIMIT", False):
-        limit: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return limit
-    return None
+    if not _UPLOAD_LIMIT:
+        opted_in = getattr(settings, "CONVEXHTTP_USE_DATA_UPLOAD_LIMIT", False)
+        _UPLOAD_LIMIT.append((settings.DATA_UPLOAD_MAX_MEMORY_SIZE if opted_in else None,))
+    return _UPLOAD_LIMIT[0][0]
+
+
+def _forget_upload_limit(**kwargs: Any) -> None:  # override_settings() in tests
+    _UPLOAD_LIMIT.clear()
+
+
+setting_changed.connect(_forget_upload_limit)
 
 
 def view(http: HttpRouter | Deployment, **options: Unpack[Options]) -> View:
