@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from convexhttp import Request, Response, http_router
-from convexhttp.adapters.wsgi import WSGIApp, environ_url
+from convexhttp.adapters.wsgi import WSGIApp, request_head
 
 
 def call(app: WSGIApp, **environ: Any) -> tuple[str, dict[str, str], bytes]:
@@ -34,7 +34,8 @@ def call(app: WSGIApp, **environ: Any) -> tuple[str, dict[str, str], bytes]:
 
 @pytest.mark.parametrize("host", ["evil.com/admin", "[bad", "x:99999", "a b"])
 def test_a_malformed_host_header_falls_back_to_the_server_name(host: str) -> None:
-    url = environ_url({"HTTP_HOST": host, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000"}, "/p")
+    environ = {"HTTP_HOST": host, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000"}
+    url = request_head({**environ, "PATH_INFO": "/p", "RAW_URI": "/p"}).url
     assert url == "http://127.0.0.1:8000/p"
 
 

@@ -32,7 +32,7 @@ View = Callable[..., HttpResponseBase]
 
 
 def _wsgi_str(text: str) -> str:
-    # Django replaced PATH_INFO and SCRIPT_NAME with decoded text; routed_path wants WSGI's form.
+    # Django replaced PATH_INFO and SCRIPT_NAME with decoded text; request_head wants WSGI's form.
     return text.encode().decode("latin-1")
 
 

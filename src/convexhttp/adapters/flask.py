@@ -72,7 +72,7 @@ def blueprint(
         state.app.url_map.converters.setdefault(_CONVERTER, _BelowConverter)
         endpoint = f"{state.name_prefix}.{state.name}.dispatch".lstrip(".")
         prefix = (state.url_prefix or "").rstrip("/")
-        # routed_path wants the consumed prefix in WSGI (latin-1) form.
+        # request_head wants the consumed prefix in WSGI (latin-1) form.
         mount = None if "<" in prefix else prefix.encode().decode("latin-1")
         # Not state.add_url_rule: Flask insists on a method list, and the router
         # answers every method itself (405 with its Allow, OPTIONS, HEAD).

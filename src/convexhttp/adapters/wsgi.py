@@ -16,7 +16,7 @@ from convexhttp.router import HttpRouter
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["WSGIApp", "environ_url", "request_body", "request_head", "routed_path"]
+__all__ = ["WSGIApp", "request_body", "request_head"]
 
 # host[:port]: a name, an IPv4 address or a bracketed IPv6 address, and a port.
 _VALID_HOST = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
@@ -155,19 +155,6 @@ def request_head(
         _EnvironHeaders(environ),
         get("CONTENT_LENGTH") or None,
     )
-
-
-def routed_path(environ: WSGIEnvironment, mount: str = "") -> tuple[str, str]:
-    """``(full_raw_path, path)`` of a WSGI request (see ``request_head``)."""
-    head = request_head(environ, mount)
-    return head.full_path, head.path
-
-
-def environ_url(environ: WSGIEnvironment, full_path: str) -> str:
-    """The absolute URL of the request, as ``Request.url`` shows it."""
-    head = request_head(environ)
-    query = f"?{head.query}" if head.query else ""
-    return f"{head.scheme}://{head.host}{full_path}{query}"
 
 
 # environ key -> header name ("" for keys that are not headers): the same few every request.
