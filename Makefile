@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BIND   ?= 127.0.0.1:8000
 
-.PHONY: install postgres-server run test lint typecheck chromium bench bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-auth bench-postgres clean
+.PHONY: install postgres-server run test lint typecheck chromium nginx bench bench-routing bench-fetch bench-e2e bench-request-path bench-scheduler bench-storage bench-auth bench-postgres clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,26 +31,36 @@ run: $(STAMP)
 	$(BIN)/convexhttp serve examples.quickstart.http:http --bind $(BIND) --workers 2
 
 lint: $(STAMP)
-	$(BIN)/ruff check src adapters tests benchmarks examples
-	$(BIN)/ruff format --check src adapters tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src/convexhttp adapters examples
+	$(BIN)/mypy src/convexhttp examples
 
-test: $(STAMP) postgres-server lint typecheck chromium
+test: $(STAMP) postgres-server lint typecheck chromium nginx
 	$(BIN)/python -m pytest -n 2 -q
 
 # The CORS browser test (tests/test_cors_browser.py) drives headless Chromium.
 chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-bench: bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-auth bench-postgres
+# Debian's nginx for tests/test_deploy_nginx.py (docs/deploy-nginx.md), as wrk for bench-e2e.
+nginx:
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light)
+
+bench: bench-routing bench-fetch bench-e2e bench-request-path bench-scheduler bench-storage bench-auth bench-postgres
 
 bench-routing: $(STAMP)
 	$(BIN)/python benchmarks/routing.py
 
 bench-fetch: $(STAMP)
 	$(BIN)/python benchmarks/fetch.py
+
+bench-request-path: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/request_path.py
+	$(BIN)/python benchmarks/request_path.py --e2e
 
 bench-e2e: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -22,6 +22,7 @@ import timeit
 from typing import Any
 
 from convexhttp import AsyncRequest, Dispatcher, Request, Response, http_router
+from convexhttp.head import RequestHead
 
 MB = 1024 * 1024
 
@@ -36,7 +37,7 @@ async def async_handler(ctx: Any, request: AsyncRequest) -> Response:
 
 def per_request_us(dispatcher: Dispatcher, path: str, number: int) -> float:
     def one() -> None:
-        reply = dispatcher.handle(f"http://bench{path}", "GET", (), None, path)
+        reply = dispatcher.handle(RequestHead.from_url(f"http://bench{path}"))
         b"".join(reply.body)
 
     one()

@@ -30,3 +30,38 @@ def test_http_action_keeps_the_function_and_refuses_non_callables() -> None:
 def test_everything_exported_exists() -> None:
     for name in convexhttp.__all__:
         assert getattr(convexhttp, name) is not None
+
+
+def test_errors_a_handler_may_meet_are_public_and_report_convexhttp() -> None:
+    for name in [
+        "MalformedBody",
+        "BodyTooLarge",
+        "FormTooLarge",
+        "UnsupportedContentType",
+        "StreamAborted",
+        "File",
+        "Request",
+        "Response",
+        "Headers",
+        "HttpRouter",
+        "RequestHead",
+    ]:
+        obj = getattr(convexhttp, name)
+        assert name in convexhttp.__all__
+        assert obj.__module__ == "convexhttp", name
+    assert issubclass(convexhttp.MalformedBody, ValueError)
+    assert issubclass(convexhttp.UnsupportedContentType, TypeError)
+    assert not issubclass(convexhttp.BodyTooLarge, ValueError)
+
+
+def test_every_fetch_module_says_what_it_exports() -> None:
+    import importlib
+    import pkgutil
+
+    import convexhttp.fetch
+
+    for info in pkgutil.iter_modules(convexhttp.fetch.__path__):
+        module = importlib.import_module(f"convexhttp.fetch.{info.name}")
+        assert isinstance(getattr(module, "__all__", None), list), info.name
+        for name in module.__all__:
+            assert hasattr(module, name), (info.name, name)

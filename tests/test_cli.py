@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -143,5 +144,26 @@ def test_serve_debug_sends_the_error_to_the_client(tmp_path: Path) -> None:
         body = requests.get(server.url + "/boom").json()
         assert "RuntimeError: secret detail" in body["message"]
         assert "Traceback" in body["trace"]
+    finally:
+        server.stop()
+
+
+def test_a_request_past_the_timeout_gets_the_convex_500_and_a_fresh_worker(
+    tmp_path: Path,
+) -> None:
+    server = support.convexhttp_serve(
+        "tests.apps.behaviour.http:http", tmp_path / "log", "--timeout", "1"
+    )
+    try:
+        r = requests.get(f"{server.url}/sleep/8000", timeout=30)
+        assert r.status_code == 500
+        code = r.json()["code"]  # Convex's body, not gunicorn's HTML page
+        assert code.startswith("[Request ID: ") and code.endswith("] Server Error")
+        rid = code[13:29]
+        deadline = time.monotonic() + 10
+        while f"[{rid}] SystemExit in handler for /sleep/:ms" not in server.output():
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.05)
+        assert requests.get(f"{server.url}/echo/after", timeout=10).status_code == 200
     finally:
         server.stop()

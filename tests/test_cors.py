@@ -16,6 +16,7 @@ from convexhttp import (
     Dispatcher,
     HttpRouter,
     Request,
+    RequestHead,
     Response,
     cors_router,
     corsRouter,
@@ -56,13 +57,8 @@ def call(
         pairs.append(("origin", origin))
     if body is not None:
         pairs.append(("content-length", str(len(body))))
-    reply = Dispatcher(http).handle(
-        f"https://api.example.com{path}",
-        method,
-        pairs,
-        io.BytesIO(body) if body is not None else None,
-        path.split("?")[0],
-    )
+    head = RequestHead.from_url(f"https://api.example.com{path}", method, pairs)
+    reply = Dispatcher(http).handle(head, io.BytesIO(body) if body is not None else None)
     data = b"".join(reply.body)
     reply.close()
     return Answer(reply.status, reply.headers, data)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from convexhttp import AsyncRequest, Dispatcher, Request, Response, http_router
-from convexhttp.dispatch import Reply, StreamAborted
+from convexhttp.dispatch import Reply, RequestHead, StreamAborted
 
 REQUEST_ID_BODY = re.compile(r"^\[Request ID: [0-9a-f]{16}\] Server Error$")
 
@@ -28,13 +28,8 @@ def serve(
     hdrs = list(headers or [])
     if body is not None:
         hdrs.append(("content-length", str(len(body))))
-    reply = d.handle(
-        f"http://test{path}",
-        method,
-        hdrs,
-        io.BytesIO(body) if body is not None else None,
-        path.split("?")[0],
-    )
+    head = RequestHead.from_url(f"http://test{path}", method, hdrs)
+    reply = d.handle(head, io.BytesIO(body) if body is not None else None)
     data = b"".join(reply.body)
     reply.close()
     return reply, data
@@ -126,9 +121,8 @@ def test_body_read_without_content_length_is_capped() -> None:
     http = http_router()
     http.route(path="/in", method="POST", handler=lambda ctx, req: Response(req.array_buffer()))
     d = Dispatcher(http, max_request_body=10)
-    reply = d.handle(
-        "http://t/in", "POST", [("transfer-encoding", "chunked")], io.BytesIO(b"x" * 11), "/in"
-    )
+    head = RequestHead.from_url("http://t/in", "POST", [("transfer-encoding", "chunked")])
+    reply = d.handle(head, io.BytesIO(b"x" * 11))
     assert reply.status == 413
 
 
@@ -182,7 +176,7 @@ class TestFramingIsOurs:
         http = http_router()
         short = Response(iter([b"ab"]), headers={"content-length": "9"})
         http.route(path="/r", handler=lambda ctx, req: short)
-        reply = Dispatcher(http).handle("http://t/r", "GET", [], None, "/r")
+        reply = Dispatcher(http).handle(RequestHead.from_url("http://t/r"))
         with pytest.raises(StreamAborted):
             b"".join(reply.body)
 
@@ -215,7 +209,7 @@ def test_closing_a_reply_before_sending_closes_the_handlers_stream() -> None:
 
     http = http_router()
     http.route(path="/r", handler=lambda ctx, req: Response(Source()))
-    reply = Dispatcher(http).handle("http://t/r", "GET", [], None, "/r")
+    reply = Dispatcher(http).handle(RequestHead.from_url("http://t/r"))
     reply.close()
     assert closed == [True]
 
@@ -229,9 +223,8 @@ def test_head_answers_of_the_dispatcher_carry_no_body() -> None:
 def test_non_ascii_digits_in_content_length_are_a_400() -> None:
     http = http_router()
     http.route(path="/in", method="POST", handler=lambda ctx, req: Response("ok"))
-    reply = Dispatcher(http).handle(
-        "http://t/in", "POST", [("content-length", "²")], io.BytesIO(b"x"), "/in"
-    )
+    head = RequestHead.from_url("http://t/in", "POST", [("content-length", "²")])
+    reply = Dispatcher(http).handle(head, io.BytesIO(b"x"))
     assert reply.status == 400
 
 
@@ -239,9 +232,8 @@ def test_404_text_and_log_use_the_given_raw_path_not_the_url(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.INFO, logger="convexhttp"):
-        reply = Dispatcher(http_router()).handle(
-            "http://evil.com/admin/nope", "GET", [], None, "/nope", "/nope"
-        )
+        head = RequestHead("GET", "http", "evil.com/admin", "/nope", "/nope")
+        reply = Dispatcher(http_router()).handle(head)
     assert b"".join(reply.body) == b"No HttpAction routed for /nope"
     assert " GET /nope - 404 " in caplog.text
 

@@ -101,3 +101,15 @@ def test_view_by_hand_mounts_at_what_precedes_the_captured_path(client: Client) 
 def test_script_name_is_part_of_the_url(client: Client) -> None:
     r = client.get("/hooks/echo/x", SCRIPT_NAME="/app")
     assert r.json()["url"] == "http://testserver/app/hooks/echo/x"
+
+
+def test_data_upload_max_memory_size_bounds_the_body_when_the_project_opts_in(
+    client: Client,
+) -> None:
+    from django.test import override_settings
+
+    with override_settings(CONVEXHTTP_USE_DATA_UPLOAD_LIMIT=True, DATA_UPLOAD_MAX_MEMORY_SIZE=10):
+        r = client.post("/hooks/echo/x", b"z" * 11, content_type="application/octet-stream")
+        assert (r.status_code, r.content) == (413, b"Payload Too Large")
+        r = client.post("/hooks/echo/x", b"z" * 10, content_type="application/octet-stream")
+        assert r.json()["size"] == 10

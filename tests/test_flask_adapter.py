@@ -168,3 +168,15 @@ def test_behaviour_host_app_keeps_its_own_route() -> None:
     client = app.test_client()
     assert client.get("/native").text == "native seen_by_hook=True"
     assert client.get("/elsewhere").text == "flask's own 404"
+
+
+def test_the_apps_max_content_length_bounds_the_body_when_stricter() -> None:
+    app = make_app()
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    client = app.test_client()
+    r = client.post("/hooks/who/x", data=b"z" * (5 * 1024 * 1024))
+    assert (r.status_code, r.text) == (413, "Payload Too Large")
+    assert client.post("/hooks/who/x", data=b"z" * 1024).status_code == 200
+    app.config["MAX_CONTENT_LENGTH"] = 10**12  # looser than ours: ours holds
+    r = client.post("/hooks/who/x", data=b"z" * (21 * 1024 * 1024))
+    assert r.status_code == 413

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from convexhttp import Request, Response, http_router
-from convexhttp.adapters.wsgi import WSGIApp, environ_url
+from convexhttp.adapters.wsgi import WSGIApp, request_head
 
 
 def call(app: WSGIApp, **environ: Any) -> tuple[str, dict[str, str], bytes]:
@@ -34,7 +34,8 @@ def call(app: WSGIApp, **environ: Any) -> tuple[str, dict[str, str], bytes]:
 
 @pytest.mark.parametrize("host", ["evil.com/admin", "[bad", "x:99999", "a b"])
 def test_a_malformed_host_header_falls_back_to_the_server_name(host: str) -> None:
-    url = environ_url({"HTTP_HOST": host, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000"}, "/p")
+    environ = {"HTTP_HOST": host, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000"}
+    url = request_head({**environ, "PATH_INFO": "/p", "RAW_URI": "/p"}).url
     assert url == "http://127.0.0.1:8000/p"
 
 
@@ -78,3 +79,28 @@ def test_empty_request_headers_are_headers() -> None:
 
     http.route(path="/", handler=h)
     assert call(WSGIApp(http, functions=__name__), HTTP_X_EMPTY="")[2] == b"''"
+
+
+def test_options_star_asks_about_the_server() -> None:
+    http = http_router()
+    http.route(path="/a", method=["GET", "POST"], handler=lambda ctx, req: Response("a"))
+    http.route(path="/b", method="DELETE", handler=lambda ctx, req: Response("b"))
+    status, headers, body = call(
+        WSGIApp(http, functions=__name__), REQUEST_METHOD="OPTIONS", RAW_URI="*", PATH_INFO="*"
+    )
+    assert (status, body) == ("204 No Content", b"")
+    assert headers["allow"] == "GET, HEAD, POST, DELETE, OPTIONS"
+
+
+def test_an_absolute_form_target_names_the_host() -> None:
+    # RFC 9112 3.2.2: the authority of an absolute-form target wins over Host.
+    http = http_router()
+    http.route(path="/u", handler=lambda ctx, req: Response(req.url))
+    status, _, body = call(
+        WSGIApp(http, functions=__name__),
+        RAW_URI="http://real.example:8080/u?x=1",
+        PATH_INFO="/u",
+        QUERY_STRING="x=1",
+        HTTP_HOST="other.example",
+    )
+    assert (status[:3], body) == ("200", b"http://real.example:8080/u?x=1")

@@ -11,10 +11,16 @@ from .fetch import (
     URL,
     AsyncRequest,
     Blob,
+    BodyTooLarge,
+    File,
     FormData,
+    FormTooLarge,
     Headers,
+    MalformedBody,
     Request,
     Response,
+    StreamAborted,
+    UnsupportedContentType,
     URLSearchParams,
 )
 from .functions import (
@@ -30,6 +36,7 @@ from .functions import (
     mutation,
     query,
 )
+from .head import RequestHead
 from .paths import PathSyntaxError
 from .router import HttpRouter, http_router
 from .runtime import (
@@ -86,17 +93,21 @@ __all__ = [
     "AuthConfigError",
     "Authenticator",
     "Blob",
+    "BodyTooLarge",
     "ConvexError",
     "Crons",
     "DatabaseReader",
     "DatabaseWriter",
     "Deployment",
     "Dispatcher",
+    "File",
     "FormData",
+    "FormTooLarge",
     "FunctionNotFound",
     "FunctionReference",
     "Headers",
     "HttpRouter",
+    "MalformedBody",
     "MutationCtx",
     "Options",
     "PathSyntaxError",
@@ -104,11 +115,14 @@ __all__ = [
     "ReadOnlyError",
     "RegisteredFunction",
     "Request",
+    "RequestHead",
     "Response",
     "ReturnsValidationError",
     "Schema",
     "SchemaValidationError",
+    "StreamAborted",
     "URLSearchParams",
+    "UnsupportedContentType",
     "UserIdentity",
     "ValidationError",
     "action",
@@ -138,3 +152,16 @@ __all__ = [
     "query",
     "v",
 ]
+
+
+def _report_as_public() -> None:
+    # As httpx: classes and functions of the public API report ``convexhttp`` as their
+    # module (tracebacks, reprs and docs name what users import).
+    for name in __all__:
+        obj = globals()[name]
+        top_level = "." not in getattr(obj, "__qualname__", ".")  # classes and functions
+        if top_level and getattr(obj, "__module__", "").startswith("convexhttp."):
+            obj.__module__ = "convexhttp"
+
+
+_report_as_public()

@@ -92,6 +92,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve_p.add_argument("--bind", "-b", default="127.0.0.1:8000", help="host:port to listen on")
     serve_p.add_argument("--workers", "-w", type=int, default=1, help="worker processes")
     serve_p.add_argument("--threads", type=int, default=1, help="threads per worker")
+    serve_p.add_argument(
+        "--worker-class",
+        "-k",
+        default="sync",
+        choices=["sync", "gthread"],
+        help="gunicorn worker class (default: sync; gthread when --threads > 1). Put a "
+        "buffering proxy in front in production: docs/deploy-nginx.md",
+    )
+    serve_p.add_argument(
+        "--timeout",
+        type=int,
+        default=30,
+        metavar="SECONDS",
+        help="a request running longer is answered with a 500 and its worker replaced "
+        "(default: 30)",
+    )
+    serve_p.add_argument(
+        "--keep-alive",
+        type=int,
+        default=5,
+        metavar="SECONDS",
+        help="how long an idle connection is kept (gthread only; default: 5)",
+    )
+    serve_p.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error", "critical"],
+        help="level of convexhttp's and gunicorn's logs (default: info, one line per request)",
+    )
+    serve_p.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="no line per request (errors are still logged)",
+    )
     serve_p.add_argument("--reload", action="store_true", help="restart workers on code changes")
     serve_p.add_argument(
         "--debug", action="store_true", help="send error messages and tracebacks to the client"
@@ -144,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         options["debug"] = args.debug
         options["scheduler"] = not args.no_scheduler
         options["function_api"] = not args.no_function_api
+        options["access_log"] = args.access_log
         options["max_request_body"] = args.max_request_body
         options["max_response_body"] = args.max_response_body
     try:
@@ -167,6 +203,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         workers=args.workers,
         threads=args.threads,
         reload=args.reload,
+        settings={
+            "worker_class": "gthread" if args.threads > 1 else args.worker_class,
+            "timeout": args.timeout,
+            "keepalive": args.keep_alive,
+            "loglevel": args.log_level,
+        },
         **options,
     )
     return 0

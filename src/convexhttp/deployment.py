@@ -48,6 +48,11 @@ DEFAULT_DATABASE: Final = "convexhttp.sqlite3"
 SITE_URL_ENV: Final = "CONVEXHTTP_SITE_URL"
 DEFAULT_MAX_UPLOAD_SIZE: Final = 1024**3
 
+# Bumped in every forked child: "has this process forked since?" without a getpid()
+# syscall per request (a syscall costs as much as a tenth of a tiny request here).
+_forks = [0]
+os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
+
 
 class Options(TypedDict, total=False):
     """What every entry point accepts (all optional)."""
@@ -74,6 +79,8 @@ class Options(TypedDict, total=False):
     #: Auth providers, as ``providers`` in Convex's ``auth.config.ts`` (default: the
     #: ``providers`` of the functions package's ``auth_config.py``, else none).
     auth: Sequence[Mapping[str, Any]] | None
+    #: One line per request on the ``convexhttp.access`` logger (default True).
+    access_log: bool
 
 
 def open_store(database: str | os.PathLike[str] | Store | None = None) -> Store:
@@ -215,7 +222,7 @@ class Deployment:
                 self.store.close()  # no connection crosses into a forked worker
         self.runner = JobRunner(self.runtime, self.crons)
         self.run_scheduler = opts.get("scheduler", True)
-        self._runner_pid = -1
+        self._runner_fork = -1  # _forks[0] when this process started the runner
         self.runtime.on_scheduled = self._scheduled
         Deployment._all.add(self)
         self.system = HttpRouter()
@@ -231,10 +238,11 @@ class Deployment:
             ctx_factory=self._http_ctx,
             system=self.system,
             max_system_body=opts.get("max_upload_size", DEFAULT_MAX_UPLOAD_SIZE),
+            access_log=opts.get("access_log", True),
         )
 
     def _http_ctx(self, rid: str, request: Request, is_async: bool) -> ActionCtx | AsyncActionCtx:
-        if self._runner_pid != os.getpid():
+        if self._runner_fork != _forks[0]:
             self.start_scheduler()
         return self.runtime.action_ctx(self.auth_for(request, rid), rid, is_async=is_async)
 
@@ -244,17 +252,20 @@ class Deployment:
         override = _identity_override.get()
         if override is not _NO_OVERRIDE:
             return Auth(lambda: override)
-        authenticator = self.authenticator
+        return Auth(lambda: self._identity(request, request_id))
+
+    def _identity(self, request: Request, request_id: str | None) -> Any:
         header = request.headers.get("authorization")
-        if authenticator is None or header is None:
-            if header is not None:
-                logger.info(
-                    "[%s] an Authorization header, but the app has no auth providers "
-                    "(auth_config.py or auth=): no identity",
-                    request_id or "-",
-                )
-            return Auth()
-        return Auth(lambda: authenticator.identity_for(header, request_id=request_id))
+        if header is None:
+            return None
+        if self.authenticator is None:
+            logger.info(
+                "[%s] an Authorization header, but the app has no auth providers "
+                "(auth_config.py or auth=): no identity",
+                request_id or "-",
+            )
+            return None
+        return self.authenticator.identity_for(header, request_id=request_id)
 
     @contextlib.contextmanager
     def identity_override(self, identity: Any) -> Iterator[None]:
@@ -270,7 +281,7 @@ class Deployment:
     def start_scheduler(self) -> None:
         """Start running scheduled functions and crons in this process (after a fork, in
         the child). Serving a request starts it too; ``scheduler=False`` turns it off."""
-        self._runner_pid = os.getpid()
+        self._runner_fork = _forks[0]
         if self.run_scheduler and self.uses_data:
             self.runner.start()
 
@@ -283,7 +294,7 @@ class Deployment:
     def _scheduled(self) -> None:
         if self.run_scheduler:
             if not self.runner.started:
-                self._runner_pid = os.getpid()
+                self._runner_fork = _forks[0]
                 self.runner.start()
             self.runner.wake()
 

@@ -37,6 +37,7 @@ from .auth import UserIdentity
 from .db import Session
 from .deployment import Deployment, Options
 from .fetch import Headers, Response
+from .head import RequestHead
 from .router import HttpRouter
 from .runtime import Auth, MutationCtx
 from .scheduler import JOBS
@@ -195,14 +196,10 @@ class TestClient:
             if self.identity is None  # then the request's Authorization header decides
             else self.deployment.identity_override(self.identity)
         )
+        head = RequestHead.from_url(url, method, list(request_headers.items()))
         with override:
             reply = self.deployment.dispatcher.handle(
-                url,
-                method.upper(),
-                list(request_headers.items()),
-                None if data is None else io.BytesIO(data),
-                raw_path,
-                raw_path,
+                head, None if data is None else io.BytesIO(data)
             )
         try:
             content = b"".join(reply.body)

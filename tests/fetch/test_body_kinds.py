@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from convexhttp.fetch import Blob, FormData, Response, URLSearchParams
-from convexhttp.fetch.body import CHUNK_SIZE
+from convexhttp.fetch.sources import CHUNK_SIZE
 
 
 class Recorder:
@@ -50,34 +50,34 @@ class TrackedFile(io.BytesIO):
 )
 def test_body_length(body: object, length: int | None) -> None:
     response = Response(body)  # type: ignore[arg-type]
-    assert response._body_length() == length
+    assert response._body.length() == length
     assert not response.body_used
 
 
 def test_form_data_length_matches_its_bytes() -> None:
     response = Response(FormData({"a": "b"}))
-    length = response._body_length()
-    assert length == len(b"".join(response._body_chunks()))
+    length = response._body.length()
+    assert length == len(b"".join(response._body.take()))
 
 
 def test_null_body_yields_nothing() -> None:
     response = Response()
-    assert list(response._body_chunks()) == []
+    assert list(response._body.take()) == []
     assert not response.body_used
 
 
 def test_chunks_use_the_body() -> None:
     response = Response("hi")
-    assert b"".join(response._body_chunks()) == b"hi"
+    assert b"".join(response._body.take()) == b"hi"
     assert response.body_used
     with pytest.raises(TypeError):
-        response._body_chunks()
+        response._body.take()
 
 
 def test_iterable_is_streamed_one_item_at_a_time() -> None:
     source = Recorder([b"a", "é", bytearray(b"c"), b"", memoryview(b"d")])
     response = Response(source)
-    chunks = response._body_chunks()
+    chunks = response._body.take()
     assert source.produced == 0
     assert next(chunks) == b"a"
     assert source.produced == 1
@@ -97,7 +97,7 @@ def test_generator_is_closed_when_the_server_stops_early() -> None:
         finally:
             finished.append(True)
 
-    chunks = Response(generate())._body_chunks()
+    chunks = Response(generate())._body.take()
     assert next(chunks) == b"x0"
     chunks.close()
     assert finished == [True]
@@ -105,13 +105,13 @@ def test_generator_is_closed_when_the_server_stops_early() -> None:
 
 def test_closing_before_reading_closes_the_iterable() -> None:
     source = Recorder([b"a"])
-    Response(source)._body_chunks().close()
+    Response(source)._body.take().close()
     assert source.closed
     assert source.produced == 0
 
 
 def test_bad_item_is_a_type_error() -> None:
-    chunks = Response(iter([b"a", 3]))._body_chunks()  # type: ignore[arg-type]
+    chunks = Response(iter([b"a", 3]))._body.take()  # type: ignore[arg-type]
     assert next(chunks) == b"a"
     with pytest.raises(TypeError):
         next(chunks)
@@ -120,7 +120,7 @@ def test_bad_item_is_a_type_error() -> None:
 def test_file_is_read_in_chunks_and_closed() -> None:
     data = b"x" * (CHUNK_SIZE * 2 + 10)
     file = TrackedFile(data)
-    chunks = list(Response(file)._body_chunks())
+    chunks = list(Response(file)._body.take())
     assert b"".join(chunks) == data
     assert [len(c) for c in chunks] == [CHUNK_SIZE, CHUNK_SIZE, 10]
     assert set(file.reads) == {CHUNK_SIZE}
@@ -129,7 +129,7 @@ def test_file_is_read_in_chunks_and_closed() -> None:
 
 def test_file_is_closed_when_the_server_stops_early() -> None:
     file = io.BytesIO(b"x" * CHUNK_SIZE * 3)
-    chunks = Response(file)._body_chunks()
+    chunks = Response(file)._body.take()
     next(chunks)
     chunks.close()
     assert file.closed

@@ -10,7 +10,7 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wsgi import LimitedStream
 
 from convexhttp.fetch import BodyTooLarge, Headers, MalformedBody, Request
-from convexhttp.fetch.body import parse_content_length
+from convexhttp.fetch.headers import parse_content_length
 
 KIB = 1024
 MIB = 1024 * KIB

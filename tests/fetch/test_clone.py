@@ -43,8 +43,8 @@ def test_streamed_clone_is_lazy_and_buffers_only_the_lead() -> None:
     response = Response(generate())
     twin = response.clone()
     assert produced == []
-    first = response._body_chunks()
-    second = twin._body_chunks()
+    first = response._body.take()
+    second = twin._body.take()
     assert next(first) == b"0"
     assert next(first) == b"1"
     assert produced == [0, 1]
@@ -66,7 +66,7 @@ def test_source_closed_only_when_both_branches_are_done() -> None:
 
     response = Response(Source())
     twin = response.clone()
-    chunks = response._body_chunks()
+    chunks = response._body.take()
     next(chunks)
     chunks.close()
     assert closed == []

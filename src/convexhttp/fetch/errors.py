@@ -1,6 +1,8 @@
-"""Errors raised while reading a body; the dispatcher maps each to a status code."""
+"""Errors a body or its reading raises; the dispatcher maps each to a status code."""
 
 from __future__ import annotations
+
+__all__ = ["BodyTooLarge", "FormTooLarge", "MalformedBody", "UnsupportedContentType"]
 
 
 class BodyTooLarge(Exception):
@@ -36,4 +38,18 @@ class FormTooLarge(BodyTooLarge):
 
 
 class MalformedBody(ValueError):
-    """The body is not valid JSON or form data (uncaught, the dispatcher answers 400)."""
+    """The body is not valid JSON or form data, or could not be read whole (uncaught,
+    the dispatcher answers 400).
+
+    ``str(error)`` is the detail for the log (a parser's own words); ``public`` says
+    what was wrong in a client's terms, and is all a 400 body shows.
+    """
+
+    def __init__(self, message: str, public: str = "the request body is malformed") -> None:
+        super().__init__(message)
+        self.public = public
+
+
+class UnsupportedContentType(TypeError):
+    """``form_data()`` on a body whose Content-Type is not a form type (fetch's
+    TypeError; uncaught, the dispatcher answers 415)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import tempfile
 from collections.abc import Iterable, Mapping
 from typing import IO, Any, TypeAlias, cast
 
@@ -20,14 +21,19 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
 from .blob import Blob, File
-from .errors import FormTooLarge, MalformedBody
+from .errors import FormTooLarge, MalformedBody, UnsupportedContentType
 from .pairs import PairList
+
+__all__ = ["FORM_TYPES", "MAX_FORM_PARTS", "SPOOL_SIZE", "FormData", "form_type", "parse_form"]
 
 FormDataEntryValue: TypeAlias = "str | File"
 FormDataInit: TypeAlias = "Mapping[str, str | Blob] | Iterable[tuple[str, str | Blob]]"
 
 MAX_FORM_PARTS = 1000
 """The most fields and files a parsed form may have (urlencoded or multipart)."""
+
+SPOOL_SIZE = 512 * 1024
+"""A file part larger than this is kept in a temporary file on disk, not in memory."""
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 _LONE_NEWLINE = re.compile(r"\r(?!\n)|(?<!\r)\n")
@@ -127,11 +133,12 @@ class _PairList(MultiDict[str, Any]):
 
 
 def form_type(content_type: str | None) -> tuple[str, dict[str, str]]:
-    """The form MIME type and its parameters; a ``TypeError`` if it is not a form type."""
+    """The form MIME type and its parameters; ``UnsupportedContentType`` (a TypeError, as
+    fetch throws) if it is not a form type."""
     mimetype, options = parse_options_header(content_type or "")
     mimetype = mimetype.lower()
     if mimetype not in FORM_TYPES:
-        raise TypeError(
+        raise UnsupportedContentType(
             f"form_data() needs a Content-Type of {' or '.join(FORM_TYPES)}, not {content_type!r}"
         )
     return mimetype, options
@@ -157,21 +164,43 @@ def parse_form(
             raise FormTooLarge(max_parts, max_memory)
         stream = io.BytesIO(data)  # shares the buffer, no copy
     parser = FormDataParser(
-        cls=_PairList, silent=False, max_form_memory_size=max_memory, max_form_parts=max_parts
+        stream_factory=_spool,
+        cls=_PairList,
+        silent=False,
+        max_form_memory_size=max_memory,
+        max_form_parts=max_parts,
     )
     try:
         _, fields, files = parser.parse(stream, mimetype, None, options)
     except RequestEntityTooLarge as exc:
         raise FormTooLarge(max_parts, max_memory) from exc
     except ValueError as exc:
-        raise MalformedBody(f"malformed {mimetype} body: {exc}") from exc
+        raise MalformedBody(
+            f"malformed {mimetype} body: {exc}", public=f"the {mimetype} body is malformed"
+        ) from exc
     form = FormData()
     for name, text in cast(_PairList, fields).pairs:
         form.append(name, text)
     for name, upload in cast(_PairList, files).pairs:
-        with upload.stream:
-            data = upload.stream.read()
         # Fetch's multipart parser types a part without Content-Type as text/plain.
         content_type = upload.content_type or "text/plain"
-        form.append(name, File([data], upload.filename or "", type=content_type))
+        stream = upload.stream
+        size = stream.seek(0, io.SEEK_END)
+        if size > SPOOL_SIZE:  # on disk already: the File reads it from there
+            file = File._spooled_file(stream, size, upload.filename or "", content_type)
+        else:
+            with stream:
+                stream.seek(0)
+                file = File([stream.read()], upload.filename or "", type=content_type)
+        form._pairs.append((name, file))
     return form
+
+
+def _spool(
+    total_content_length: int | None,
+    content_type: str | None,
+    filename: str | None,
+    content_length: int | None = None,
+) -> IO[bytes]:
+    # In memory up to SPOOL_SIZE, then a temporary file (deleted when closed or collected).
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE, mode="rb+")

@@ -8,12 +8,16 @@ from typing import Any, TypeAlias
 
 from .pairs import PairIterable
 
+__all__ = ["Headers", "HeadersInit", "is_token", "parse_content_length"]
+
 HeadersInit: TypeAlias = "Headers | Mapping[str, str] | Iterable[tuple[str, str]]"
 
 # RFC 9110 token: header names, methods.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # What can never reach the wire: CR/LF/NUL (header injection) and non-Latin-1.
 _FORBIDDEN_IN_VALUE = re.compile(r"[\x00\r\n]|[^\x00-\xff]")
+# The forbidden ones and the control characters fetch allows but HTTP/1.1 servers refuse.
+_WIRE_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]")
 _HTTP_WHITESPACE = "\t\n\r "
 
 
@@ -39,16 +43,36 @@ def _normalize_name(name: object) -> str:
     return lowered
 
 
-def _normalize_value(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"header value must be a str, not {type(value).__name__}")
+def _normalize_value(value: object) -> tuple[str, bool]:
+    """The stripped value, and whether it holds a control character that fetch allows
+    but no HTTP/1.1 server sends (the wire refuses those; see ``wire_unsafe``)."""
+    if type(value) is not str:
+        if not isinstance(value, str):
+            raise TypeError(f"header value must be a str, not {type(value).__name__}")
+        value = str(value)
     value = value.strip(_HTTP_WHITESPACE)
+    if _WIRE_UNSAFE.search(value) is None:
+        return value, False
     if _FORBIDDEN_IN_VALUE.search(value):
         raise TypeError(
             f"invalid header value {value!r}: CR, LF, NUL and characters above U+00FF "
             "are not allowed"
         )
-    return value
+    return value, True
+
+
+def wire_unsafe(value: str) -> str | None:
+    """The first character of ``value`` an HTTP/1.1 server would refuse, else None."""
+    found = _WIRE_UNSAFE.search(value)
+    return None if found is None else found.group()
+
+
+def parse_content_length(value: str | None) -> int | None:
+    """A Content-Length value as a number; None when absent or not plain ASCII digits
+    (``"²".isdigit()`` is true, but it is no length)."""
+    if value is None or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
 
 
 class Headers(PairIterable[str]):
@@ -59,6 +83,10 @@ class Headers(PairIterable[str]):
     except Set-Cookie, whose values stay apart (one pair each). Iterators see
     changes made while iterating, as fetch's do.
     """
+
+    # Set when a value with a control character was stored (it may since be gone):
+    # the wire then looks at every value; otherwise it trusts them as validated.
+    _maybe_wire_unsafe = False
 
     def __init__(self, init: HeadersInit | None = None) -> None:
         self._entries: dict[str, list[str]] = {}
@@ -73,6 +101,7 @@ class Headers(PairIterable[str]):
                     self.append(name, value)
         elif isinstance(init, Headers):
             self._entries = {name: list(values) for name, values in init._entries.items()}
+            self._maybe_wire_unsafe = init._maybe_wire_unsafe
         elif isinstance(init, Mapping):
             for name, value in init.items():
                 self.append(name, value)
@@ -100,9 +129,7 @@ class Headers(PairIterable[str]):
         validates each pair; ``_copy()`` keeps them as they are (clone).
         """
         headers = _WireHeaders.__new__(_WireHeaders)
-        headers._pairs = pairs
-        headers._sorted = None
-        headers._immutable = False
+        headers._pairs = pairs  # _sorted and _immutable: the class defaults below
         return headers
 
     def _copy(self) -> Headers:
@@ -111,19 +138,26 @@ class Headers(PairIterable[str]):
         twin._entries = {name: list(values) for name, values in self._entries.items()}
         twin._sorted = None
         twin._immutable = False
+        twin._maybe_wire_unsafe = self._maybe_wire_unsafe
         return twin
 
     def append(self, name: str, value: str) -> None:
-        key, value = _normalize_name(name), _normalize_value(value)
+        key = _normalize_name(name)
+        value, unsafe = _normalize_value(value)
         self._check_mutable()
         self._entries.setdefault(key, []).append(value)
         self._sorted = None
+        if unsafe:
+            self._maybe_wire_unsafe = True
 
     def set(self, name: str, value: str) -> None:
-        key, value = _normalize_name(name), _normalize_value(value)
+        key = _normalize_name(name)
+        value, unsafe = _normalize_value(value)
         self._check_mutable()
         self._entries[key] = [value]
         self._sorted = None
+        if unsafe:
+            self._maybe_wire_unsafe = True
 
     def delete(self, name: str) -> None:
         key = _normalize_name(name)
@@ -155,6 +189,12 @@ class Headers(PairIterable[str]):
 
     def _sorted_pairs(self) -> list[tuple[str, str]]:
         if self._sorted is None:
+            entries = self._entries
+            if len(entries) == 1:  # a Response("text") has one header: nothing to sort
+                ((name, values),) = entries.items()
+                if len(values) == 1:
+                    self._sorted = [(name, values[0])]
+                    return self._sorted
             pairs: list[tuple[str, str]] = []
             for name in sorted(self._entries):
                 values = self._entries[name]
@@ -178,6 +218,8 @@ class _WireHeaders(Headers):
     of a GET never look at them)."""
 
     _pairs: Iterable[tuple[str, str]]
+    _sorted = None
+    _immutable = False
 
     def __getattr__(self, name: str) -> Any:
         if name != "_entries":

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, Self, TypeVar
 
+__all__ = ["PairIterable", "PairList"]
+
 V = TypeVar("V")
 
 

@@ -6,18 +6,13 @@ import copy
 from collections.abc import Mapping
 from typing import Any, Self
 
-from .body import (
-    AsyncBodyReaders,
-    Body,
-    BodyInit,
-    BodyReaders,
-    SupportsRead,
-    SyncBodyReaders,
-    extract_body,
-    server_body,
-)
+from .body import NULL_BODY, BodyInit, extract_body, server_body
 from .headers import Headers, HeadersInit, is_token
+from .readers import AsyncBodyReaders, BodyReaders, SyncBodyReaders
+from .sources import SupportsRead
 from .url import URL
+
+__all__ = ["AsyncRequest", "PathParams", "Request", "RequestBase", "normalize_method"]
 
 PathParams = dict[str, str | list[str]]
 
@@ -106,16 +101,26 @@ class RequestBase(BodyReaders):
         body: SupportsRead | None,
         *,
         max_body_size: int,
+        content_length: str | None = None,
+        path_params: PathParams | None = None,
+        route: str | None = None,
     ) -> Self:
         """What adapters build: no fetch-side checks (the server accepted the request);
-        ``body`` is read lazily, and past ``max_body_size`` bytes raises BodyTooLarge."""
+        ``body`` is read lazily, and past ``max_body_size`` bytes raises BodyTooLarge.
+        ``content_length``: the header's value when the caller has it at hand (None:
+        read from ``headers``)."""
         request = cls.__new__(cls)
         request.url = url
         request.method = method.upper()
         request.headers = headers
-        request._body = Body() if body is None else server_body(body, headers, max_body_size)
-        request.path_params = {}
-        request.route = None
+        if body is None:
+            request._body = NULL_BODY
+        else:
+            if content_length is None:
+                content_length = headers.get("content-length")
+            request._body = server_body(body, content_length, max_body_size)
+        request.path_params = {} if path_params is None else path_params
+        request.route = route
         return request
 
     @property

@@ -9,14 +9,18 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, Protocol, Self, overload
 
 from .blob import LONE_SURROGATE
-from .body import BodyInit, ChunkSource, SyncBodyReaders, extract_body
+from .body import BodyInit, extract_body
 from .headers import Headers, HeadersInit
+from .readers import SyncBodyReaders
 from .url import URL, is_absolute
+
+__all__ = ["Response"]
 
 _NULL_BODY_STATUSES = {101, 103, 204, 205, 304}
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 _REASON_PHRASE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 _INIT_KEYS = {"status", "statusText", "status_text", "headers"}
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 class _JsonFactory(Protocol):
@@ -50,7 +54,7 @@ class _JsonMethod:
 
 def _json_bytes(data: Any) -> bytes:
     try:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _JSON.encode(data)
     except ValueError as exc:  # circular, NaN or infinity: JSON.stringify's TypeError
         raise TypeError(f"cannot serialise to JSON: {exc}") from exc
     try:
@@ -89,13 +93,12 @@ class Response(SyncBodyReaders):
                 headers = init.get("headers")
         if status is None:
             status = 200
+        elif type(status) is not int and (not isinstance(status, int) or isinstance(status, bool)):
+            raise TypeError(f"status must be an int, not {type(status).__name__}")
+        elif not 200 <= status <= 599:
+            raise ValueError(f"status {status} is outside 200-599")
         if status_text is None:
             status_text = ""
-
-        if type(status) is not int and (not isinstance(status, int) or isinstance(status, bool)):
-            raise TypeError(f"status must be an int, not {type(status).__name__}")
-        if not 200 <= status <= 599:
-            raise ValueError(f"status {status} is outside 200-599")
         if status_text and (
             not isinstance(status_text, str) or not _REASON_PHRASE.fullmatch(status_text)
         ):
@@ -105,10 +108,11 @@ class Response(SyncBodyReaders):
         self.headers = Headers(headers)
         self._type: Literal["default", "error"] = "default"
         self._body, content_type = extract_body(body)
-        if body is not None and status in _NULL_BODY_STATUSES:
+        if status in _NULL_BODY_STATUSES and body is not None:
             raise TypeError(f"a {status} response cannot have a body")
-        if content_type is not None and not self.headers.has("content-type"):
-            self.headers.set("content-type", content_type)
+        if content_type is not None and "content-type" not in self.headers._entries:
+            self.headers._entries["content-type"] = [content_type]  # a valid constant
+            self.headers._sorted = None
 
     @classmethod
     def _from_json(
@@ -123,8 +127,9 @@ class Response(SyncBodyReaders):
         response = cls(
             _json_bytes(data), init, status=status, status_text=status_text, headers=headers
         )
-        if not response.headers.has("content-type"):
-            response.headers.set("content-type", "application/json")
+        if "content-type" not in response.headers._entries:
+            response.headers._entries["content-type"] = ["application/json"]
+            response.headers._sorted = None
         return response
 
     json = _JsonMethod()
@@ -179,15 +184,6 @@ class Response(SyncBodyReaders):
         twin.headers._immutable = self.headers._immutable
         twin._body = body
         return twin
-
-    def _body_length(self) -> int | None:
-        """The body's length if known without reading it (0 for no body)."""
-        return self._body.length()
-
-    def _body_chunks(self) -> ChunkSource:
-        """The body, chunk by chunk, for the server; uses the body up. ``close()`` on
-        the result closes the file or iterable behind it, read to the end or not."""
-        return self._body.take()
 
     def __repr__(self) -> str:
         return f"<Response [{self._status}]>"

@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, quote, quote_plus, urljoin, urlsplit
 
 from .pairs import PairList
 
+__all__ = ["URL", "URLSearchParams", "is_absolute"]
+
 SearchParamsInit: TypeAlias = (
     "str | URLSearchParams | Mapping[str, str] | Iterable[tuple[str, str]]"
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import Iterator
 
@@ -109,6 +110,20 @@ def lying_length(ctx: ActionCtx, request: Request) -> Response:
     return Response("hello world", headers={"Content-Length": "3", "Connection": "close"})
 
 
+def exit_worker(ctx: ActionCtx, request: Request) -> Response:
+    sys.exit(3)
+
+
+def sleep(ctx: ActionCtx, request: Request) -> Response:
+    time.sleep(int(request.path_params["ms"]) / 1000)  # type: ignore[arg-type]
+    return Response("slept")
+
+
+def form(ctx: ActionCtx, request: Request) -> Response:
+    data = request.form_data()
+    return Response.json({name: str(value) for name, value in data.items()})
+
+
 def prefix(ctx: ActionCtx, request: Request) -> Response:
     return Response(f"prefix {request.route} {request.url}")
 
@@ -130,6 +145,9 @@ http.route(path="/only-post", method="POST", handler=echo)
 http.route(path="/speak", handler=speak)
 http.route(path="/lying-length", handler=lying_length)
 http.route(path_prefix="/prefix/", handler=prefix)
+http.route(path="/exit", handler=exit_worker)
+http.route(path="/sleep/:ms", handler=sleep)
+http.route(path="/form", method="POST", handler=form)
 
 
 # --- functions and data (SPEC 5): the same through every host ---------------------------

@@ -14,16 +14,17 @@ from typing import Any, Unpack
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.urls import URLPattern, re_path
 from django.utils.encoding import repercent_broken_unicode
 from django.views.decorators.csrf import csrf_exempt
 
 from convexhttp.deployment import Deployment, Options
-from convexhttp.dispatch import Reply
+from convexhttp.fetch.wire import Reply
 from convexhttp.router import HttpRouter
 
-from .wsgi import environ_headers, environ_url, request_body, routed_path
+from .wsgi import request_body, request_head
 
 __all__ = ["urls", "view"]
 
@@ -31,7 +32,7 @@ View = Callable[..., HttpResponseBase]
 
 
 def _wsgi_str(text: str) -> str:
-    # Django replaced PATH_INFO and SCRIPT_NAME with decoded text; routed_path wants WSGI's form.
+    # Django replaced PATH_INFO and SCRIPT_NAME with decoded text; request_head wants WSGI's form.
     return text.encode().decode("latin-1")
 
 
@@ -74,39 +75,69 @@ class _StreamingReply(_SetCookies, StreamingHttpResponse):  # type: ignore[misc]
 def _response(reply: Reply) -> HttpResponseBase:
     headers: dict[str, str] = {}  # names are unique here but for Set-Cookie
     set_cookies: list[str] = []
-    for name, value in reply.headers:
-        if name.lower() == "set-cookie":
+    for name, value in reply.headers:  # the core's names are lower-case already
+        if name == "set-cookie":
             set_cookies.append(value)
         else:
             headers[name] = value
+    # Given as content_type, Django's text/html default is never set (and removed).
+    content_type = headers.pop("content-type", None)
     response: _Reply | _StreamingReply
-    if isinstance(reply.body, list) and "content-length" in headers:
+    if type(reply.body) is list and "content-length" in headers:
         # A body in memory: a plain HttpResponse, as Django's middleware expects.
         # (Without a length, e.g. a HEAD of a stream, Django would claim 0.)
+        body = reply.body
         response = _Reply(
-            b"".join(reply.body), status=reply.status, reason=reply.reason, headers=headers
+            body[0] if len(body) == 1 else b"".join(body),
+            content_type=content_type,
+            status=reply.status,
+            reason=reply.reason,
+            headers=headers,
         )
     else:
         response = _StreamingReply(
-            reply.body, status=reply.status, reason=reply.reason, headers=headers
+            reply.body,
+            content_type=content_type,
+            status=reply.status,
+            reason=reply.reason,
+            headers=headers,
         )
-    if "Content-Type" not in headers and "content-type" not in headers:
+    if content_type is None:
         del response.headers["Content-Type"]  # Django's text/html default is not ours to add
-    response.set_cookies = set_cookies
+    if set_cookies:
+        response.set_cookies = set_cookies
     return response
 
 
-def _url(request: HttpRequest, full_path: str) -> str:
+def _proxy_host(request: HttpRequest) -> tuple[str | None, str | None]:
+    """Django's scheme and host when it was told about a proxy in front, else (None, None)
+    (the environ's, as Django would say without one)."""
     if (
         settings.USE_X_FORWARDED_HOST
         or settings.USE_X_FORWARDED_PORT
         or settings.SECURE_PROXY_SSL_HEADER
     ):
-        # Behind a proxy Django was told about: its scheme and host, as build_absolute_uri has them.
-        query = request.META.get("QUERY_STRING")
-        url = f"{request.scheme}://{request.get_host()}{full_path}"
-        return f"{url}?{query}" if query else url
-    return environ_url(request.META, full_path)  # what Django would say, without its overhead
+        return request.scheme, request.get_host()
+    return None, None
+
+
+_UPLOAD_LIMIT: list[tuple[int | None]] = []  # read once, again when a setting changes
+
+
+def _host_limit() -> int | None:
+    # Opt-in: Django's DATA_UPLOAD_MAX_MEMORY_SIZE caps form fields Django parses, not
+    # bodies in general, so it applies to the router only when the project says so.
+    if not _UPLOAD_LIMIT:
+        opted_in = getattr(settings, "CONVEXHTTP_USE_DATA_UPLOAD_LIMIT", False)
+        _UPLOAD_LIMIT.append((settings.DATA_UPLOAD_MAX_MEMORY_SIZE if opted_in else None,))
+    return _UPLOAD_LIMIT[0][0]
+
+
+def _forget_upload_limit(**kwargs: Any) -> None:  # override_settings() in tests
+    _UPLOAD_LIMIT.clear()
+
+
+setting_changed.connect(_forget_upload_limit)
 
 
 def view(http: HttpRouter | Deployment, **options: Unpack[Options]) -> View:
@@ -125,21 +156,17 @@ def view(http: HttpRouter | Deployment, **options: Unpack[Options]) -> View:
         meta = request.META
         path_info: str = request.path_info
         mount = path_info[: len(path_info) - len(path)] if path is not None else ""
-        raw_uri = meta.get("RAW_URI") or meta.get("REQUEST_URI")
-        environ = {
-            "SCRIPT_NAME": _wsgi_str(meta.get("SCRIPT_NAME", "")),
-            "PATH_INFO": _server_path_info(raw_uri, request) or _wsgi_str(path_info),
-            "RAW_URI": raw_uri,
-        }
-        full_path, routed = routed_path(environ, _wsgi_str(mount))
-        reply = dispatcher.handle(
-            _url(request, full_path),
-            meta["REQUEST_METHOD"],
-            environ_headers(meta),
-            request_body(meta),
-            routed,
-            full_path,
+        scheme, host = _proxy_host(request)
+        head = request_head(
+            meta,
+            _wsgi_str(mount),
+            path_info=_server_path_info(meta.get("RAW_URI") or meta.get("REQUEST_URI"), request)
+            or _wsgi_str(path_info),
+            script_name=_wsgi_str(meta.get("SCRIPT_NAME", "")),
+            scheme=scheme,
+            host=host,
         )
+        reply = dispatcher.handle(head, request_body(meta), host_limit=_host_limit())
         return _response(reply)
 
     exempt: View = csrf_exempt(convexhttp_view)  # webhooks carry no CSRF token

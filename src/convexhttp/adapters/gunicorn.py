@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Any, Unpack
 
 from gunicorn.app.base import BaseApplication
 
 from convexhttp.deployment import Deployment, Options
+from convexhttp.logs import log_to_stderr
 from convexhttp.router import HttpRouter
 
 from .wsgi import WSGIApp
@@ -43,16 +43,6 @@ def load_router(spec: str) -> HttpRouter:
     return obj
 
 
-def _configure_logging() -> None:
-    log = logging.getLogger("convexhttp")
-    if not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        log.addHandler(handler)
-    if log.level == logging.NOTSET:
-        log.setLevel(logging.INFO)
-
-
 class GunicornApp(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
     """gunicorn running ``WSGIApp`` for the router named by ``spec``, built in each worker
     after the fork (so every worker opens its own database connections)."""
@@ -75,7 +65,7 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]  # gunicorn ships no t
                 self.cfg.set(key, value)
 
     def load(self) -> WSGIApp:
-        _configure_logging()
+        log_to_stderr(str(self.cfg.loglevel))
         return WSGIApp(load_router(self.spec), **self.app_options)
 
 

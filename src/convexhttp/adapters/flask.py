@@ -18,7 +18,7 @@ from werkzeug.routing import PathConverter, Rule
 from convexhttp.deployment import Deployment, Options
 from convexhttp.router import HttpRouter
 
-from .wsgi import environ_headers, environ_url, request_body, routed_path
+from .wsgi import request_body, request_head
 
 __all__ = ["blueprint"]
 
@@ -59,27 +59,20 @@ def blueprint(
         environ = req.environ
         if mount is None:  # a url_prefix with converters: what the rule consumed before ``below``
             mount = req.path[: len(req.path) - len(below)].encode().decode("latin-1")
-        full_path, path = routed_path(environ, mount)
         reply = dispatcher.handle(
-            environ_url(environ, full_path),
-            environ["REQUEST_METHOD"],
-            environ_headers(environ),
+            request_head(environ, mount),
             request_body(environ),
-            path,
-            full_path,
+            host_limit=req.max_content_length,  # the app's MAX_CONTENT_LENGTH, when stricter
         )
-        return _ReplyResponse(
-            reply.body,
-            f"{reply.status} {reply.reason}",
-            reply.headers,
-            direct_passthrough=True,
-        )
+        response = _ReplyResponse(reply.body, reply.status_line, reply.headers)
+        response.direct_passthrough = True
+        return response
 
     def register(state: BlueprintSetupState) -> None:
         state.app.url_map.converters.setdefault(_CONVERTER, _BelowConverter)
         endpoint = f"{state.name_prefix}.{state.name}.dispatch".lstrip(".")
         prefix = (state.url_prefix or "").rstrip("/")
-        # routed_path wants the consumed prefix in WSGI (latin-1) form.
+        # request_head wants the consumed prefix in WSGI (latin-1) form.
         mount = None if "<" in prefix else prefix.encode().decode("latin-1")
         # Not state.add_url_rule: Flask insists on a method list, and the router
         # answers every method itself (405 with its Allow, OPTIONS, HEAD).

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+from convexhttp.adapters.django import urls
+from tests.apps.behaviour.http import http
+
+urlpatterns = [path("hooks/", include(urls(http)))]
