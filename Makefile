@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BIND   ?= 127.0.0.1:8000
 
-.PHONY: install run test lint typecheck bench bench-routing bench-fetch bench-e2e clean
+.PHONY: install run test lint typecheck bench bench-routing bench-fetch bench-e2e bench-store clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
 
-bench: bench-routing bench-fetch bench-e2e
+bench: bench-routing bench-fetch bench-e2e bench-store
 
 bench-routing: $(STAMP)
 	$(BIN)/python benchmarks/routing.py
@@ -39,6 +39,9 @@ bench-fetch: $(STAMP)
 bench-e2e: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/e2e.py
+
+bench-store: $(STAMP)
+	$(BIN)/python benchmarks/store.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
