@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BIND   ?= 127.0.0.1:8000
 
-.PHONY: install run test lint typecheck bench bench-routing bench-fetch bench-e2e bench-store clean
+.PHONY: install run test lint typecheck chromium bench bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-store clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,10 +25,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src/convexhttp adapters examples
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck chromium
 	$(BIN)/python -m pytest -n 2 -q
 
-bench: bench-routing bench-fetch bench-e2e bench-store
+# The CORS browser test (tests/test_cors_browser.py) drives headless Chromium.
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+bench: bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-store
 
 bench-routing: $(STAMP)
 	$(BIN)/python benchmarks/routing.py
@@ -39,6 +43,13 @@ bench-fetch: $(STAMP)
 bench-e2e: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/e2e.py
+
+bench-scheduler: $(STAMP)
+	$(BIN)/python benchmarks/scheduler.py
+
+bench-storage: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/storage.py
 
 bench-store: $(STAMP)
 	$(BIN)/python benchmarks/store.py

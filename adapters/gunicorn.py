@@ -8,12 +8,12 @@ from typing import Any, Unpack
 
 from gunicorn.app.base import BaseApplication
 
-from convexhttp.deployment import Options
+from convexhttp.deployment import Deployment, Options
 from convexhttp.router import HttpRouter
 
 from .wsgi import WSGIApp
 
-__all__ = ["GunicornApp", "load_router", "serve"]
+__all__ = ["GunicornApp", "load_router", "serve", "start_schedulers"]
 
 
 def load_router(spec: str) -> HttpRouter:
@@ -69,6 +69,7 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]  # gunicorn ships no t
         super().__init__()
 
     def load_config(self) -> None:
+        self.cfg.set("post_worker_init", _start_app_scheduler)
         for key, value in self.settings.items():
             if key in self.cfg.settings and value is not None:
                 self.cfg.set(key, value)
@@ -76,6 +77,23 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]  # gunicorn ships no t
     def load(self) -> WSGIApp:
         _configure_logging()
         return WSGIApp(load_router(self.spec), **self.app_options)
+
+
+def _start_app_scheduler(worker: Any) -> None:
+    # gunicorn calls this in each worker after it loaded the app: jobs run from boot.
+    worker.wsgi.deployment.start_scheduler()
+
+
+def start_schedulers(worker: Any = None) -> None:
+    """Start the job runner of every convexhttp app in this worker process.
+
+    For a Flask or Django app on gunicorn, in ``gunicorn.conf.py``::
+
+        from convexhttp.adapters.gunicorn import start_schedulers as post_worker_init
+
+    (Without it, a worker starts its runner on the first request it serves.)
+    """
+    Deployment.start_schedulers()
 
 
 def serve(

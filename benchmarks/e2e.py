@@ -77,7 +77,9 @@ def _flask_app(blueprint: bool) -> Any:
     if blueprint:
         from convexhttp.adapters.flask import blueprint as convexhttp_blueprint
 
-        app.register_blueprint(convexhttp_blueprint(_router(), url_prefix="/hooks"))
+        app.register_blueprint(
+            convexhttp_blueprint(_router(), url_prefix="/hooks", functions=__name__)
+        )
     else:
 
         @app.route("/hello")
@@ -109,7 +111,7 @@ def _django_app(adapter: bool) -> Any:
     if adapter:
         from convexhttp.adapters.django import urls
 
-        urlpatterns.append(path("hooks/", include(urls(_router()))))
+        urlpatterns.append(path("hooks/", include(urls(_router(), functions=__name__))))
     else:
 
         def hello(request: HttpRequest) -> HttpResponse:
@@ -126,7 +128,7 @@ def make_app(kind: str) -> Any:
     if kind == "wsgiapp":
         from convexhttp.adapters.wsgi import WSGIApp
 
-        return WSGIApp(_router())
+        return WSGIApp(_router(), functions=__name__)
     if kind in ("flask", "flask_blueprint"):
         return _flask_app(kind == "flask_blueprint")
     if kind in ("django", "django_adapter"):

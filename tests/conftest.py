@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,17 +14,21 @@ import pytest
 from tests import support
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _own_default_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Apps built in this process without database= use a file of this session's, never
-    ./convexhttp.sqlite3 in the checkout."""
-    before = os.environ.get("CONVEXHTTP_DATABASE")
-    os.environ["CONVEXHTTP_DATABASE"] = str(tmp_path_factory.mktemp("db") / "default.sqlite3")
-    yield
-    if before is None:
-        del os.environ["CONVEXHTTP_DATABASE"]
-    else:
-        os.environ["CONVEXHTTP_DATABASE"] = before
+def pytest_configure(config: pytest.Config) -> None:
+    """Apps built in this process without database= (test modules build some at import)
+    use a file of this run's, never ./convexhttp.sqlite3 in the checkout."""
+    directory = tempfile.mkdtemp(prefix="convexhttp-tests-")
+    config.stash[_DEFAULT_DB_DIR] = directory
+    os.environ["CONVEXHTTP_DATABASE"] = os.path.join(directory, "default.sqlite3")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    directory = config.stash.get(_DEFAULT_DB_DIR, None)
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+_DEFAULT_DB_DIR = pytest.StashKey[str]()
 
 
 @dataclass

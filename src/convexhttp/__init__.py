@@ -1,6 +1,8 @@
 """convexhttp: Convex's HTTP actions and functions for WSGI, gunicorn, Flask and Django."""
 
 from .action import http_action
+from .cors import cors_router, corsRouter
+from .crons import Crons, cron_jobs
 from .db import DatabaseReader, DatabaseWriter, ReadOnlyError
 from .deployment import Deployment, Options
 from .dispatch import DEFAULT_MAX_BODY_SIZE, Dispatcher
@@ -65,6 +67,7 @@ httpAction = http_action
 internalQuery = internal_query
 internalMutation = internal_mutation
 internalAction = internal_action
+cronJobs = cron_jobs
 defineSchema = define_schema
 defineTable = define_table
 paginationOptsValidator = pagination_opts_validator
@@ -81,6 +84,7 @@ __all__ = [
     "AsyncRequest",
     "Blob",
     "ConvexError",
+    "Crons",
     "DatabaseReader",
     "DatabaseWriter",
     "Deployment",
@@ -105,6 +109,10 @@ __all__ = [
     "ValidationError",
     "action",
     "api",
+    "corsRouter",
+    "cors_router",
+    "cronJobs",
+    "cron_jobs",
     "defineSchema",
     "defineTable",
     "define_schema",

@@ -1,9 +1,12 @@
-"""``convexhttp serve | routes``: run an app on gunicorn, or print its routes and functions."""
+"""``convexhttp serve | routes | worker``: serve an app on gunicorn, print its routes and
+functions, or run its scheduled functions alone."""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from .deployment import DATABASE_ENV, DEFAULT_DATABASE, Deployment, Options
@@ -59,23 +62,51 @@ def _app_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="convexhttp", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve_p = sub.add_parser("serve", help="serve a router and its functions on gunicorn")
-    _app_arguments(serve_p)
-    serve_p.add_argument(
+def _database_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--database",
         metavar="URL",
         help=f"a SQLite file path or sqlite:///path (default: ${DATABASE_ENV}, "
         f"else ./{DEFAULT_DATABASE})",
     )
+
+
+def _run_worker(deployment: Deployment) -> int:
+    """Run the job runner in the foreground until SIGTERM or SIGINT."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    deployment.start_scheduler()
+    print(f"convexhttp: running scheduled functions of {deployment.store.describe()}", flush=True)
+    stop.wait()
+    deployment.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="convexhttp", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve_p = sub.add_parser("serve", help="serve a router and its functions on gunicorn")
+    _app_arguments(serve_p)
+    _database_argument(serve_p)
     serve_p.add_argument("--bind", "-b", default="127.0.0.1:8000", help="host:port to listen on")
     serve_p.add_argument("--workers", "-w", type=int, default=1, help="worker processes")
     serve_p.add_argument("--threads", type=int, default=1, help="threads per worker")
     serve_p.add_argument("--reload", action="store_true", help="restart workers on code changes")
     serve_p.add_argument(
         "--debug", action="store_true", help="send error messages and tracebacks to the client"
+    )
+    serve_p.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not run scheduled functions and crons in the web workers "
+        "(run `convexhttp worker` for them)",
+    )
+    serve_p.add_argument(
+        "--no-function-api",
+        action="store_true",
+        help="do not serve Convex's function API (/api/query, /api/mutation, /api/action, "
+        "/api/function, /api/run/): free those paths for the app's own routes",
     )
     for which in ("request", "response"):
         serve_p.add_argument(
@@ -87,6 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     routes_p = sub.add_parser("routes", help="print the route table and the functions")
     _app_arguments(routes_p)
+    worker_p = sub.add_parser(
+        "worker", help="run scheduled functions and crons only (no HTTP), until stopped"
+    )
+    _app_arguments(worker_p)
+    _database_argument(worker_p)
     args = parser.parse_args(argv)
 
     from convexhttp.adapters.gunicorn import load_router, serve
@@ -103,24 +139,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print(format_functions(functions))
         return 0
-    options: Options = {
-        "functions": package,
-        "database": args.database,
-        "debug": args.debug,
-        "max_request_body": args.max_request_body,
-        "max_response_body": args.max_response_body,
-    }
+    options: Options = {"functions": package, "database": args.database}
+    if args.command == "serve":
+        options["debug"] = args.debug
+        options["scheduler"] = not args.no_scheduler
+        options["function_api"] = not args.no_function_api
+        options["max_request_body"] = args.max_request_body
+        options["max_response_body"] = args.max_response_body
     try:
         # Checks the schema and brings the database in line before any worker starts.
         deployment = Deployment(http, **options)
-    except (ImportError, ValueError, TypeError, StoreError) as exc:
+    except (ImportError, LookupError, ValueError, TypeError, StoreError) as exc:
         print(f"convexhttp: cannot start {args.app!r}: {exc}", file=sys.stderr)
         return 2
+    if args.command == "worker":
+        return _run_worker(deployment)
     host, _, port = args.bind.rpartition(":")
     print(f"convexhttp: serving {args.app} on http://{host or '127.0.0.1'}:{port}/", flush=True)
     print(f"convexhttp: database {deployment.store.describe()}", flush=True)
     print(format_routes(http), flush=True)
     print(format_functions(functions), flush=True)
+    deployment.close()  # each worker builds its own after the fork
+    del deployment
     serve(
         args.app,
         bind=args.bind,

@@ -49,6 +49,13 @@ __all__ = [
 Document = dict[str, Any]
 Order = Literal["asc", "desc"]
 SYSTEM_FIELDS: Final = ("_id", "_creationTime")
+# The system tables' own indexes, on fields that start with "_" and that users never see.
+SYSTEM_INDEXES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
+    "_scheduled_functions": {"by_next_ts": ("_nextTs",), "by_lease": ("_leaseUntil",)},
+    "_storage": {"by_url_key": ("_urlKey",)},
+    "_cron_jobs": {"by_name": ("name",), "by_next_ts": ("_nextTs",)},
+}
+_SYSTEM_FORMAT: Final = "system-1"
 _FIRST_BATCH: Final = 32
 _MAX_BATCH: Final = 1024
 
@@ -126,7 +133,7 @@ class Database:
         """Bring the stored indexes in line with the schema (add and backfill, drop), once
         per schema change; check existing documents against a changed schema."""
         schema = self.schema
-        fingerprint = schema.fingerprint() if schema is not None else "none"
+        fingerprint = (schema.fingerprint() if schema is not None else "none") + _SYSTEM_FORMAT
         with self.store.transaction(write=False) as txn:
             if txn.get_meta("schema_fingerprint") == fingerprint:
                 return
@@ -134,6 +141,8 @@ class Database:
             if txn.get_meta("schema_fingerprint") == fingerprint:  # another process did it
                 return
             session = Session(self, txn, system=True)
+            for table in SYSTEM_TABLES:
+                session.table_number(table, create=True)
             if schema is not None:
                 for table in schema.tables:
                     session.table_number(table, create=True)
@@ -141,7 +150,7 @@ class Database:
             for number, name in sorted(view.names.items()):
                 if name.startswith("_"):
                     continue
-                declared = {}
+                declared: dict[str, tuple[str, ...]] = {}
                 if schema is not None and name in schema.tables:
                     declared = dict(schema.tables[name].indexes)
                 existing = view.indexes.get(number, {})
@@ -198,6 +207,9 @@ class Session:
         self.system = system  # may write system tables (the scheduler, file storage)
         self.view = database.catalog(txn)
         self._own_view = False  # True once this transaction changed the catalog
+        self.scheduled: list[float] = []  # due times of the jobs this transaction scheduled
+        self.budget: Any = None  # what the running function may still schedule
+        self.after_commit: list[Callable[[], None]] = []  # e.g. removing a deleted file
 
     @property
     def writable(self) -> bool:
@@ -211,13 +223,15 @@ class Session:
     def table_number(self, table: str, *, create: bool = False) -> int | None:
         number = self.view.numbers.get(table)
         if number is None and create:
-            number = self.txn.create_table(table)
+            number = self.txn.create_table(table, SYSTEM_TABLES.get(table))
             self.txn.create_index(number, BY_ID, ())
             self.txn.create_index(number, BY_CREATION_TIME, ())
             schema = self.database.schema
+            declared: dict[str, tuple[str, ...]] = SYSTEM_INDEXES.get(table, {})
             if schema is not None and table in schema.tables:
-                for name, fields in schema.tables[table].indexes.items():
-                    self.txn.create_index(number, name, fields)
+                declared = schema.tables[table].indexes
+            for name, fields in declared.items():
+                self.txn.create_index(number, name, fields)
             self.refresh()
         return number
 
@@ -352,7 +366,7 @@ class Session:
     def insert(self, table: str, fields: Any) -> str:
         self._require_write("insert")
         check_table_name(table, system=self.system)
-        if isinstance(fields, dict):
+        if isinstance(fields, dict) and not self.system:
             for key in fields:
                 if isinstance(key, str) and key.startswith("_"):
                     raise ValueError(
@@ -391,11 +405,16 @@ class Session:
     def _user_fields(doc: Document) -> dict[str, Any]:
         return {k: v for k, v in doc.items() if k not in SYSTEM_FIELDS}
 
-    @staticmethod
-    def _drop_system_fields(old: Document, fields: dict[str, Any], what: str) -> dict[str, Any]:
+    def _drop_system_fields(
+        self, old: Document, fields: dict[str, Any], what: str
+    ) -> dict[str, Any]:
         out = {}
         for key, value in fields.items():
-            if isinstance(key, str) and key.startswith("_"):
+            if (
+                isinstance(key, str)
+                and key.startswith("_")
+                and (key in SYSTEM_FIELDS or not self.system)
+            ):
                 if key in SYSTEM_FIELDS and value == old[key]:
                     continue  # unchanged system fields are allowed, as Convex allows them
                 raise ValueError(f"Failed to {what} {old['_id']}: field {key!r} cannot be set")
@@ -716,9 +735,15 @@ _KEY_FLAG: Final = b"\x01"
 class Query:
     """``ctx.db.query(table)``: pick an index and a range, an order, filters; then read."""
 
-    def __init__(self, session: Session, table: str) -> None:
+    def __init__(
+        self,
+        session: Session,
+        table: str,
+        present: Callable[[Document], Document] | None = None,
+    ) -> None:
         self._session = session
         self._table = table
+        self._present = present
         self._index_name = BY_CREATION_TIME
         self._range: tuple[bytes | None, bytes | None] = (None, None)
         self._order: Order = "asc"
@@ -829,8 +854,11 @@ class Query:
 
     def _documents(self, after: bytes | None = None) -> Iterator[tuple[bytes, Document]]:
         filters = self._filters
+        present = self._present
         for row in self._rows(after):
             doc = {"_id": row.id, "_creationTime": row.creation_time, **loads_stored(row.value)}
+            if present is not None:
+                doc = present(doc)
             if not filters or self._matches(doc):
                 yield row.key, doc
 
@@ -947,7 +975,8 @@ class _SystemReader:
         resolved, name = self._session.resolve_id(doc_id, "db.system.get", table)
         if not name.startswith("_"):
             raise ValueError(f"db.system.get: {resolved} is a document of {name!r}: use db.get")
-        return self._session.get(resolved)
+        doc = self._session.get(resolved)
+        return None if doc is None else public_system_document(doc)
 
     def query(self, table: str) -> Query:
         if table not in SYSTEM_TABLES:
@@ -955,12 +984,17 @@ class _SystemReader:
                 f"db.system.query: {table!r} is not a system table "
                 f"({', '.join(sorted(SYSTEM_TABLES))})"
             )
-        return Query(self._session, table)
+        return Query(self._session, table, present=public_system_document)
 
     def normalize_id(self, table: str, doc_id: Any) -> str | None:
         return _normalize(self._session, table, doc_id)
 
     normalizeId = normalize_id
+
+
+def public_system_document(doc: Document) -> Document:
+    """A system document as users see it: without the fields only the system reads."""
+    return {k: v for k, v in doc.items() if not k.startswith("_") or k in SYSTEM_FIELDS}
 
 
 def _get_args(args: tuple[Any, ...], what: str) -> tuple[str | None, Any]:

@@ -14,12 +14,17 @@ worker process (and thread) opens its own on first use.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
+import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Final, TypedDict, Unpack
+from typing import Any, ClassVar, Final, TypedDict, Unpack
 
-from . import function_api
+from . import function_api, storage
+from .crons import Crons
 from .db import Database
 from .dispatch import DEFAULT_MAX_BODY_SIZE, SYSTEM_PREFIX, Dispatcher
 from .fetch import Request
@@ -27,6 +32,7 @@ from .functions import Functions, defining_package
 from .paths import normalize_path
 from .router import HttpRouter
 from .runtime import ActionCtx, AsyncActionCtx, Auth, Runtime
+from .scheduler import JobRunner, sync_crons
 from .schema import Schema
 from .store.base import Store
 from .store.sqlite import SQLiteStore
@@ -35,18 +41,32 @@ __all__ = ["DATABASE_ENV", "DEFAULT_DATABASE", "Deployment", "Options", "open_st
 
 DATABASE_ENV: Final = "CONVEXHTTP_DATABASE"
 DEFAULT_DATABASE: Final = "convexhttp.sqlite3"
+SITE_URL_ENV: Final = "CONVEXHTTP_SITE_URL"
+DEFAULT_MAX_UPLOAD_SIZE: Final = 1024**3
 
 
 class Options(TypedDict, total=False):
     """What every entry point accepts (all optional)."""
 
-    debug: bool  # send error messages and tracebacks to the client
-    max_request_body: int  # bytes (default 20 MB, Convex's limit)
+    #: Send error messages and tracebacks to the client.
+    debug: bool
+    #: Bytes a request or response body may hold (default 20 MB, Convex's limit).
+    max_request_body: int
     max_response_body: int
-    functions: str | ModuleType | None  # the functions package (default: the router's)
-    database: (
-        str | os.PathLike[str] | Store | None
-    )  # default: $CONVEXHTTP_DATABASE or ./convexhttp.sqlite3
+    #: The functions package (default: the package of the router's module).
+    functions: str | ModuleType | None
+    #: A SQLite path or ``sqlite:///path`` (default: $CONVEXHTTP_DATABASE, else
+    #: ./convexhttp.sqlite3), or a ``Store``.
+    database: str | os.PathLike[str] | Store | None
+    #: Serve Convex's /api/query, /api/mutation, /api/action, /api/run/ (default True).
+    function_api: bool
+    #: Run scheduled functions and crons in this app's processes (default True).
+    scheduler: bool
+    #: The base of file URLs (default: $CONVEXHTTP_SITE_URL, else the scheme, host and
+    #: mount of the request being served).
+    site_url: str | None
+    #: Bytes a file upload may hold (default 1 GiB; streamed to disk).
+    max_upload_size: int
 
 
 def open_store(database: str | os.PathLike[str] | Store | None = None) -> Store:
@@ -77,6 +97,20 @@ def open_store(database: str | os.PathLike[str] | Store | None = None) -> Store:
     if not text:
         raise ValueError("database: empty path")
     return SQLiteStore(Path(text))
+
+
+def _load_crons(functions: Functions) -> Crons | None:
+    module = functions.module("crons")
+    if module is None:
+        return None
+    crons = getattr(module, "crons", None)
+    if crons is None:
+        crons = getattr(module, "default", None)
+    if not isinstance(crons, Crons):
+        raise ValueError(
+            f"{module.__name__} must define crons = cron_jobs(), found {type(crons).__name__}"
+        )
+    return crons
 
 
 def _load_schema(functions: Functions) -> Schema | None:
@@ -110,12 +144,22 @@ def refuse_overlaps(http: HttpRouter, system: HttpRouter) -> None:
         if route is not None:
             raise ValueError(
                 f"route {route.method} {route.path} overlaps {path}, which convexhttp serves "
-                "for Convex's clients: move the route, or pass function_api=False"
+                "(Convex's function API and file URLs live below /api/): move the route "
+                "(function_api=False frees /api/query, /api/mutation, /api/action, /api/function, "
+                "/api/run/)"
             )
+
+
+_NO_OVERRIDE: Final = object()
+_identity_override: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "convexhttp_identity_override", default=_NO_OVERRIDE
+)
 
 
 class Deployment:
     """An app ready to serve: its router's dispatcher and its functions' runtime."""
+
+    _all: ClassVar[weakref.WeakSet[Deployment]] = weakref.WeakSet()
 
     def __init__(self, http: HttpRouter | None = None, **options: Unpack[Options]) -> None:
         unknown = set(options) - set(Options.__annotations__)
@@ -130,23 +174,35 @@ class Deployment:
             package = defining_package(getattr(http, "defined_in", None))
         self.functions = Functions.load(package) if package else Functions()
         if http is None:
-            http_module = self.functions.module("http")
-            http = getattr(http_module, "http", None)
-            if not isinstance(http, HttpRouter):
-                raise ValueError(
-                    f"no router: pass one, or define http = http_router() in "
-                    f"{self.functions.package or 'the functions package'}'s http.py"
-                )
+            # The package's http.py router, as Convex's convex/http.ts; none: no HTTP actions.
+            found = getattr(self.functions.module("http"), "http", None)
+            http = found if isinstance(found, HttpRouter) else HttpRouter()
         self.http = http
         self.schema = _load_schema(self.functions)
         self.store = open_store(opts.get("database"))
         self.database = Database(self.store, self.schema)
-        try:
-            self.database.apply_schema()
-        finally:
-            self.store.close()  # no connection crosses into a forked worker
         self.runtime = Runtime(self.functions, self.database)
+        self.files = self.runtime.files
+        self.files.site_url = (opts.get("site_url") or os.environ.get(SITE_URL_ENV) or "").rstrip(
+            "/"
+        ) or None
+        self.crons = _load_crons(self.functions)
+        # An app with no functions (only HTTP actions) opens its database on first use.
+        self.uses_data = bool(len(self.functions) or self.schema or self.crons)
+        if self.uses_data:
+            try:
+                self.database.apply_schema()
+                sync_crons(self.runtime, self.crons)
+                self.files.collect_garbage()
+            finally:
+                self.store.close()  # no connection crosses into a forked worker
+        self.runner = JobRunner(self.runtime, self.crons)
+        self.run_scheduler = opts.get("scheduler", True)
+        self._runner_pid = -1
+        self.runtime.on_scheduled = self._scheduled
+        Deployment._all.add(self)
         self.system = HttpRouter()
+        storage.register(self.system, self.files)
         if opts.get("function_api", True):
             function_api.register(self.system, self)
         refuse_overlaps(http, self.system)
@@ -156,11 +212,53 @@ class Deployment:
             max_request_body=opts.get("max_request_body", DEFAULT_MAX_BODY_SIZE),
             max_response_body=opts.get("max_response_body", DEFAULT_MAX_BODY_SIZE),
             ctx_factory=self._http_ctx,
-            system=self.system if self.system.routes() else None,
+            system=self.system,
+            max_system_body=opts.get("max_upload_size", DEFAULT_MAX_UPLOAD_SIZE),
         )
 
     def _http_ctx(self, rid: str, request: Request, is_async: bool) -> ActionCtx | AsyncActionCtx:
-        return self.runtime.action_ctx(Auth(), rid, is_async=is_async)
+        if self._runner_pid != os.getpid():
+            self.start_scheduler()
+        return self.runtime.action_ctx(self.auth_for(request, rid), rid, is_async=is_async)
+
+    def auth_for(self, request: Request, request_id: str | None = None) -> Auth:
+        """``ctx.auth`` for a request: the identity its ``Authorization`` header proves
+        (verified on first use)."""
+        override = _identity_override.get()
+        if override is not _NO_OVERRIDE:
+            return Auth(lambda: override)
+        return Auth()
+
+    @contextlib.contextmanager
+    def identity_override(self, identity: Any) -> Iterator[None]:
+        """Requests served inside the block carry ``identity`` (None: none), whatever
+        their headers say: for tests (``convexhttp.testing``)."""
+        token = _identity_override.set(identity)
+        try:
+            yield
+        finally:
+            _identity_override.reset(token)
+
+    # -- the job runner
+    def start_scheduler(self) -> None:
+        """Start running scheduled functions and crons in this process (after a fork, in
+        the child). Serving a request starts it too; ``scheduler=False`` turns it off."""
+        self._runner_pid = os.getpid()
+        if self.run_scheduler and self.uses_data:
+            self.runner.start()
+
+    @classmethod
+    def start_schedulers(cls) -> None:
+        """Start the job runner of every app of this process (see ``start_scheduler``)."""
+        for deployment in list(cls._all):
+            deployment.start_scheduler()
+
+    def _scheduled(self) -> None:
+        if self.run_scheduler:
+            if not self.runner.started:
+                self._runner_pid = os.getpid()
+                self.runner.start()
+            self.runner.wake()
 
     @classmethod
     def of(cls, target: HttpRouter | Deployment, options: Options) -> Deployment:
@@ -187,4 +285,6 @@ class Deployment:
         return self.runtime.run_action(ref, args)
 
     def close(self) -> None:
+        """Stop this process's job runner and close its database connections."""
+        self.runner.stop()
         self.store.close()

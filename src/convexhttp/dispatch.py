@@ -12,6 +12,7 @@ import json
 import logging
 import random
 import re
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -84,6 +85,27 @@ def _new_request_id() -> str:
     return f"{_random_bits(64):016x}"
 
 
+class _Current(threading.local):
+    request: tuple[str, str, str] | None = None  # (url, full raw path, path below the mount)
+
+
+_current = _Current()
+_last: list[tuple[str, str, str]] = []  # the latest request of this process, any thread
+
+
+def current_site() -> str | None:
+    """``scheme://host/mount`` of the request this thread is serving, else of the latest
+    one this process served (None before any): the base of the file URLs the app hands out."""
+    current = _current.request or (_last[0] if _last else None)
+    if current is None:
+        return None
+    url, shown, path = current
+    origin_end = url.find("/", url.find("://") + 3)
+    origin = url if origin_end < 0 else url[:origin_end]
+    mount = shown[: len(shown) - len(path)] if path and shown.endswith(path) else ""
+    return origin + mount.rstrip("/")
+
+
 #: ``(request id, request, handler is async) -> ctx``: what a handler gets as ``ctx``.
 CtxFactory = Callable[[str, Request, bool], Any]
 
@@ -144,6 +166,7 @@ class Dispatcher:
         max_response_body: int = DEFAULT_MAX_BODY_SIZE,
         ctx_factory: CtxFactory | None = None,
         system: HttpRouter | None = None,
+        max_system_body: int | None = None,
     ) -> None:
         if not isinstance(router, HttpRouter):
             raise TypeError(f"expected an HttpRouter (from http_router()), got {router!r}")
@@ -154,7 +177,10 @@ class Dispatcher:
         self._ctx_factory = ctx_factory or _bare_ctx
         # The app's own endpoints (Convex's function API, file URLs), all below /api/:
         # looked up before the router, which may not overlap them (checked at start-up).
+        # Their request bodies may reach max_system_body (uploads); their responses
+        # (stored files) are not capped.
         self.system = system
+        self.max_system_body = max_system_body or max_request_body
 
     def handle(
         self,
@@ -178,6 +204,11 @@ class Dispatcher:
         rid = _new_request_id()
         routed = "-"
         shown = full_path if full_path is not None else _pathname(url)
+        _current.request = request_parts = (url, shown, path)
+        if not _last:
+            _last.append(request_parts)
+        else:
+            _last[0] = request_parts
         try:
             reply, routed = self._serve(rid, url, method, headers, body, path, shown)
         except Exception:  # a bug of ours must still answer, never kill the worker
@@ -208,11 +239,13 @@ class Dispatcher:
         path: str,
         shown: str,
     ) -> tuple[Reply, str]:
+        is_system = False
         try:
             normalized = normalize_path(path)
             system = self.system
             if system is not None and normalized.startswith(SYSTEM_PREFIX):
                 route, params, allowed = system.match(normalized, method)
+                is_system = route is not None
                 if route is None and not allowed:
                     route, params, allowed = self.router.match(normalized, method)
             else:
@@ -232,10 +265,9 @@ class Dispatcher:
                 return Reply(204, _reason(204), [allow], []), "-"
             return _text_reply(405, "Method Not Allowed", (allow,)), "-"
 
+        limit = self.max_system_body if is_system else self.max_request_body
         request_headers = Headers._from_wire(headers)
-        request = Request._from_server(
-            url, method, request_headers, body, max_body_size=self.max_request_body
-        )
+        request = Request._from_server(url, method, request_headers, body, max_body_size=limit)
 
         # Without a body there is nothing to cap (and the headers stay unparsed).
         declared = None if body is None else request_headers.get("content-length")
@@ -243,20 +275,19 @@ class Dispatcher:
             length = parse_content_length(declared)
             if length is None:
                 return _text_reply(400, "Bad Request: invalid Content-Length"), route.path
-            if length > self.max_request_body:
+            if length > limit:
                 logger.warning(
-                    "[%s] 413: Content-Length %d exceeds the %d-byte limit",
-                    rid,
-                    length,
-                    self.max_request_body,
+                    "[%s] 413: Content-Length %d exceeds the %d-byte limit", rid, length, limit
                 )
                 return _text_reply(413, "Payload Too Large"), route.path
 
         request.path_params = params or {}  # a fresh dict: the empty one is shared
         request.route = route.path
-        return self._run(rid, route, request), route.path
+        return self._run(rid, route, request, None if is_system else self.max_response_body), (
+            route.path
+        )
 
-    def _run(self, rid: str, route: Route, request: Request) -> Reply:
+    def _run(self, rid: str, route: Route, request: Request, cap: int | None) -> Reply:
         ctx = self._ctx_factory(rid, request, route.is_async)
         handler = route.handler
         try:
@@ -293,7 +324,7 @@ class Dispatcher:
                 route.path,
             )
             return self._server_error(rid, None)
-        return self._reply(rid, result)
+        return self._reply(rid, result, cap)
 
     def _server_error(self, rid: str, exc: BaseException | None) -> Reply:
         payload = {"code": f"[Request ID: {rid}] Server Error"}
@@ -302,16 +333,13 @@ class Dispatcher:
             payload["trace"] = "".join(traceback.format_exception(exc))
         return _json_reply(500, payload)
 
-    def _reply(self, rid: str, response: Response) -> Reply:
+    def _reply(self, rid: str, response: Response, cap: int | None) -> Reply:
         status = response.status
         pairs = response.headers._sorted_pairs()
         length = response._body_length()
-        if length is not None and length > self.max_response_body:
+        if length is not None and cap is not None and length > cap:
             logger.error(
-                "[%s] 500: response body of %d bytes exceeds the %d-byte limit",
-                rid,
-                length,
-                self.max_response_body,
+                "[%s] 500: response body of %d bytes exceeds the %d-byte limit", rid, length, cap
             )
             response._body_chunks().close()
             return self._server_error(rid, None)
@@ -357,7 +385,7 @@ class Dispatcher:
             status,
             reason,
             headers,
-            _CappedBody(rid, response._body_chunks(), self.max_response_body, expected),
+            _CappedBody(rid, response._body_chunks(), cap, expected),
         )
 
 
@@ -376,7 +404,9 @@ class _CappedBody:
 
     __slots__ = ("_chunks", "_left", "_rid", "_sent", "cap", "expected")
 
-    def __init__(self, rid: str, chunks: Iterator[bytes], cap: int, expected: int | None):
+    def __init__(
+        self, rid: str, chunks: Iterator[bytes], cap: int | None, expected: int | None
+    ) -> None:
         self._rid = rid
         self._chunks = chunks
         self.cap = cap
@@ -401,7 +431,7 @@ class _CappedBody:
             self.close()
             raise StreamAborted(f"[{self._rid}] response body stream failed") from exc
         sent = self._sent = self._sent + len(chunk)
-        if sent > self.cap:
+        if self.cap is not None and sent > self.cap:
             self._abort(f"streamed response cut off: it crossed the {self.cap}-byte limit")
         if self.expected is not None and sent > self.expected:
             logger.warning(

@@ -336,11 +336,27 @@ class Functions:
         functions.package = root.__name__
         modules: list[ModuleType] = []
         if hasattr(root, "__path__"):
-            for info in pkgutil.walk_packages(root.__path__, prefix=root.__name__ + "."):
-                leaf = info.name.rpartition(".")[2]
-                if leaf.startswith("_") or leaf.startswith("test_") or leaf.endswith("_test"):
-                    continue
-                modules.append(importlib.import_module(info.name))
+            current = root.__name__
+
+            def failed(name: str) -> None:
+                raise  # walk_packages calls this inside its except block: re-raise as is
+
+            try:
+                for info in pkgutil.walk_packages(
+                    root.__path__, prefix=root.__name__ + ".", onerror=failed
+                ):
+                    current = info.name
+                    leaf = info.name.rpartition(".")[2]
+                    if leaf.startswith("_") or leaf.startswith("test_") or leaf.endswith("_test"):
+                        continue
+                    modules.append(importlib.import_module(info.name))
+            except Exception as exc:
+                raise ImportError(
+                    f"loading the functions of package {root.__name__!r} (every module in it "
+                    f"is imported), {current!r} failed: {type(exc).__name__}: {exc}. If the "
+                    "app's functions live elsewhere, name their package with functions=... "
+                    "(--functions)"
+                ) from exc
         else:
             modules.append(root)
         base = root.__name__ + "." if hasattr(root, "__path__") else ""

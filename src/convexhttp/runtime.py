@@ -24,6 +24,8 @@ from typing import Any, Final, NoReturn
 from .aio import run_sync
 from .db import Database, DatabaseReader, DatabaseWriter, Document, Query, Session
 from .functions import Functions, Kind, RegisteredFunction
+from .scheduler import ActionScheduler, AsyncScheduler, MutationScheduler
+from .storage import ActionStorage, AsyncStorage, Files, MutationStorage, QueryStorage
 from .store.base import RetryableConflict
 from .validators import ArgumentValidationError, ReturnsValidationError, _Mismatch
 from .values import Value, check_value, type_name
@@ -119,7 +121,7 @@ class QueryCtx:
         self._session = session
         self.auth = auth
         self.db: DatabaseReader = DatabaseReader(session)
-        self.storage: Any = _Pending("storage")
+        self.storage = QueryStorage(runtime.files, session)
 
     def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
         """Run a query in this query's snapshot."""
@@ -145,8 +147,8 @@ class MutationCtx:
         self._session = session
         self.auth = auth
         self.db: DatabaseWriter = DatabaseWriter(session)
-        self.storage: Any = _Pending("storage")
-        self.scheduler: Any = _Pending("scheduler")
+        self.storage = MutationStorage(runtime.files, session)
+        self.scheduler = MutationScheduler(runtime, session)
 
     def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
         """Run a query inside this transaction (it sees this mutation's writes)."""
@@ -185,13 +187,30 @@ class ActionCtx:
     kind: Kind = "action"
 
     def __init__(
-        self, runtime: Runtime | None, auth: Auth | None = None, request_id: str | None = None
+        self,
+        runtime: Runtime | None,
+        auth: Auth | None = None,
+        request_id: str | None = None,
+        *,
+        parent_job: str | None = None,
     ) -> None:
         self._runtime = runtime
         self.auth = auth or Auth()
         self.request_id = request_id
-        self.storage: Any = _Pending("storage")
-        self.scheduler: Any = _Pending("scheduler")
+        self._parent_job = parent_job
+        self._scheduler: ActionScheduler | None = None
+
+    @property
+    def storage(self) -> ActionStorage:
+        """Files: each call its own transaction."""
+        return ActionStorage(self._rt().files)
+
+    @property
+    def scheduler(self) -> ActionScheduler:
+        """Schedule functions: each call commits at once, whatever this action does next."""
+        if self._scheduler is None:
+            self._scheduler = ActionScheduler(self._rt(), self._parent_job)
+        return self._scheduler
 
     def _rt(self) -> Runtime:
         if self._runtime is None:
@@ -342,7 +361,7 @@ class AsyncQueryCtx:
         self._sync = sync
         self.db = AsyncDatabaseReader(sync.db)
         self.auth = _AsyncAuth(sync.auth)
-        self.storage = sync.storage
+        self.storage = AsyncStorage(sync.storage)
 
     async def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
         runtime = self._sync._runtime
@@ -365,8 +384,8 @@ class AsyncMutationCtx:
         self._sync = sync
         self.db = AsyncDatabaseReader(sync.db)
         self.auth = _AsyncAuth(sync.auth)
-        self.storage = sync.storage
-        self.scheduler = sync.scheduler
+        self.storage = AsyncStorage(sync.storage)
+        self.scheduler = AsyncScheduler(sync.scheduler)
 
     async def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
         sync = self._sync
@@ -400,8 +419,14 @@ class AsyncActionCtx:
         self._sync = sync
         self.auth = _AsyncAuth(sync.auth)
         self.request_id = sync.request_id
-        self.storage = sync.storage
-        self.scheduler = sync.scheduler
+
+    @property
+    def storage(self) -> AsyncStorage:
+        return AsyncStorage(self._sync.storage)
+
+    @property
+    def scheduler(self) -> AsyncScheduler:
+        return AsyncScheduler(self._sync.scheduler)
 
     async def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
         return await self._sync._rt().run_query_async(ref, args, auth=self._sync.auth)
@@ -437,6 +462,9 @@ class Runtime:
     def __init__(self, functions: Functions, database: Database) -> None:
         self.functions = functions
         self.database = database
+        # Called after a transaction that scheduled jobs commits (wakes the job runner).
+        self.on_scheduled: Callable[[], None] | None = None
+        self.files = Files(self)
 
     # -- finding functions
     def resolve(self, ref: Any, kind: Kind, *, public_only: bool = False) -> RegisteredFunction:
@@ -458,9 +486,14 @@ class Runtime:
         return AsyncMutationCtx(mctx) if fn.is_async else mctx
 
     def action_ctx(
-        self, auth: Auth | None = None, request_id: str | None = None, *, is_async: bool = False
+        self,
+        auth: Auth | None = None,
+        request_id: str | None = None,
+        *,
+        is_async: bool = False,
+        parent_job: str | None = None,
     ) -> ActionCtx | AsyncActionCtx:
-        ctx = ActionCtx(self, auth, request_id)
+        ctx = ActionCtx(self, auth, request_id, parent_job=parent_job)
         return AsyncActionCtx(ctx) if is_async else ctx
 
     # -- one call: validation around the handler
@@ -553,10 +586,23 @@ class Runtime:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self.database.store.transaction(write=True) as txn:
-                    return body(Session(self.database, txn))
+                    session = Session(self.database, txn)
+                    result = body(session)
             except RetryableConflict as exc:
                 self._backoff(attempt, name, exc)
+            else:
+                self._committed(session)
+                return result
         raise AssertionError("unreachable")
+
+    def _committed(self, session: Session) -> None:
+        if session.scheduled and self.on_scheduled is not None:
+            self.on_scheduled()
+        for step in session.after_commit:
+            try:
+                step()
+            except Exception:
+                logger.exception("after a commit: %r failed", step)
 
     async def transact_async(
         self, body: Callable[[Session], Awaitable[Any]], *, name: str | None = None
@@ -565,9 +611,13 @@ class Runtime:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self.database.store.transaction(write=True) as txn:
-                    return await body(Session(self.database, txn))
+                    session = Session(self.database, txn)
+                    result = await body(session)
             except RetryableConflict as exc:
                 self._backoff(attempt, name, exc)
+            else:
+                self._committed(session)
+                return result
         raise AssertionError("unreachable")
 
     @staticmethod

@@ -19,28 +19,31 @@ raises ``RetryableConflict`` and the caller runs the mutation again.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Final
+from typing import BinaryIO, Final
 
 __all__ = [
     "FIRST_USER_TABLE",
     "SYSTEM_TABLES",
+    "BlobStore",
     "Catalog",
     "IndexEntry",
     "RetryableConflict",
     "ScannedDocument",
     "Store",
     "StoreError",
+    "StoredBlob",
     "StoredDocument",
     "StoredIndex",
     "Transaction",
 ]
 
 # System tables have fixed numbers; user tables are numbered from 10001, as Convex's.
-SYSTEM_TABLES: Final = {"_scheduled_functions": 1, "_storage": 2}
+SYSTEM_TABLES: Final = {"_scheduled_functions": 1, "_storage": 2, "_cron_jobs": 3}
 FIRST_USER_TABLE: Final = 10001
 
 IndexEntry = tuple[int, bytes]  # (index id, key)
@@ -162,12 +165,45 @@ class Transaction(ABC):
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: an exception inside rolls back only what it wrote."""
 
+    def notify_jobs(self) -> None:  # noqa: B027 - a hook: most backends need nothing
+        """This transaction scheduled a job: when it commits, wake the job runners of
+        other processes and machines (SQLite's runners see any commit by themselves)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    name: str
+    sha256: bytes
+    size: int
+
+
+class BlobStore(ABC):
+    """File contents, by name. A blob is written in full and checked before ``put``
+    returns; its ``_storage`` document is committed after, so a crash in between
+    leaves an unreferenced blob (collected by ``collect``), never an id without bytes."""
+
+    @abstractmethod
+    def put(self, chunks: Iterable[bytes]) -> StoredBlob: ...
+
+    @abstractmethod
+    def open(self, name: str) -> BinaryIO | None:
+        """The blob's bytes as a seekable file, or None when it is gone."""
+
+    @abstractmethod
+    def delete(self, name: str) -> None: ...
+
+    @abstractmethod
+    def collect(self, referenced: Callable[[str], bool], older_than_s: float) -> int:
+        """Remove half-written and unreferenced blobs older than ``older_than_s``;
+        returns how many went."""
+
 
 class Store(ABC):
     """A database: hands out transactions; safe to share across threads of a process."""
 
     url: str
     kind: str
+    blobs: BlobStore
 
     @abstractmethod
     def transaction(self, *, write: bool) -> AbstractContextManager[Transaction]:
@@ -180,6 +216,16 @@ class Store(ABC):
 
     def describe(self) -> str:
         return f"{self.kind} {self.url}"
+
+    def is_transient(self, exc: BaseException) -> bool:
+        """True when ``exc`` is the database failing (not the app's code): a scheduled
+        mutation that meets it stays pending and runs again later."""
+        return isinstance(exc, StoreError)
+
+    def wait_for_change(self, timeout: float, wake: threading.Event) -> None:
+        """Sleep up to ``timeout`` seconds, or until ``wake`` is set or another process
+        commits something (for backends that can tell)."""
+        wake.wait(timeout)
 
 
 def batched(items: Sequence[IndexEntry], size: int = 500) -> Iterator[Sequence[IndexEntry]]:

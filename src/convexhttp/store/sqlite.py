@@ -21,7 +21,6 @@ from typing import Final, TypeVar
 
 from .base import (
     FIRST_USER_TABLE,
-    SYSTEM_TABLES,
     Catalog,
     IndexEntry,
     RetryableConflict,
@@ -32,11 +31,13 @@ from .base import (
     StoreError,
     Transaction,
 )
+from .blobs import DirectoryBlobs
 
 __all__ = ["SQLiteStore"]
 
 FORMAT_VERSION: Final = 1
 BUSY_TIMEOUT_S: Final = 10.0
+_WATCH_INTERVAL_S: Final = 0.05
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS convex_meta (
@@ -268,6 +269,7 @@ class _SQLiteTransaction(Transaction):
 
 
 class _Local(threading.local):
+    data_version: int | None = None
     pid: int = -1
     generation: int = -1
     conn: sqlite3.Connection | None = None
@@ -281,6 +283,7 @@ class SQLiteStore(Store):
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).expanduser().absolute()
         self.url = f"sqlite:///{self.path}"
+        self.blobs = DirectoryBlobs(self.path.with_name(self.path.name + ".blobs"))
         self._local = _Local()
         self._ready_pid = -1
         self._lock = threading.Lock()
@@ -321,6 +324,11 @@ class SQLiteStore(Store):
         with self._lock:
             if self._ready_pid == os.getpid():
                 return
+            # Made already (the usual case): no write lock, which a long mutation of
+            # another process may hold while this worker starts.
+            if conn.execute("PRAGMA user_version").fetchone()[0] == FORMAT_VERSION:
+                self._ready_pid = os.getpid()
+                return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -337,11 +345,6 @@ class SQLiteStore(Store):
                         "INSERT OR IGNORE INTO convex_meta (key, value) "
                         "VALUES ('catalog_version', '1')"
                     )
-                    for name, number in SYSTEM_TABLES.items():
-                        conn.execute(
-                            "INSERT OR IGNORE INTO convex_tables (number, name) VALUES (?, ?)",
-                            (number, name),
-                        )
                     conn.execute(f"PRAGMA user_version = {FORMAT_VERSION}")
                 conn.execute("COMMIT")
             except BaseException:
@@ -393,6 +396,31 @@ class SQLiteStore(Store):
 
     def transaction(self, *, write: bool) -> AbstractContextManager[Transaction]:
         return self._transaction(write)
+
+    def is_transient(self, exc: BaseException) -> bool:
+        return isinstance(exc, (StoreError, sqlite3.OperationalError))
+
+    def wait_for_change(self, timeout: float, wake: threading.Event) -> None:
+        """Watch ``PRAGMA data_version`` (it moves when another connection commits; a
+        read of shared memory, no disk) every 50 ms until something changes."""
+        conn = self._connection()
+        local = self._local
+        deadline = time.monotonic() + timeout
+        seen = conn.execute("PRAGMA data_version").fetchone()[0]
+        if local.data_version is not None and seen != local.data_version:
+            local.data_version = seen
+            return
+        local.data_version = seen
+        while not wake.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            if wake.wait(min(_WATCH_INTERVAL_S, left)):
+                return
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+            if version != seen:
+                local.data_version = version
+                return
 
     def close(self) -> None:
         pid = os.getpid()
