@@ -52,7 +52,7 @@ from convexhttp import http_router  # noqa: E402
 from convexhttp.deployment import Deployment  # noqa: E402
 from convexhttp.store.sqlite import SQLiteStore  # noqa: E402
 
-FUNCTIONS = "benchmarks.store_app"
+FUNCTIONS = "benchmarks.apps.storebench"
 FIELDS = (
     "channel",
     "author",
