@@ -204,7 +204,10 @@ def _has_bytes(value: Any) -> bool:
         return any(_has_bytes(v) for v in value.values())
     if kind is list:
         return any(_has_bytes(v) for v in value)
-    return isinstance(value, bytes) or (isinstance(value, int) and kind is not int)
+    # bool is an int subclass that JSON writes as it is: only other subclasses need converting
+    return isinstance(value, bytes) or (
+        isinstance(value, int) and kind is not int and kind is not bool
+    )
 
 
 def dumps_stored(value: Value) -> str:
