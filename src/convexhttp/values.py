@@ -24,6 +24,7 @@ import base64
 import json
 import math
 import struct
+from collections.abc import Callable
 from typing import Any, Final
 
 __all__ = [
@@ -267,7 +268,19 @@ def _marker_hook(obj: dict[str, Any]) -> Any:
     return obj
 
 
-_loads_plain = json.JSONDecoder().decode
+# The decoder's C scanner: decode() without its two whitespace regex steps.
+_scan_plain: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _loads_plain(text: str) -> Value:
+    try:
+        value, end = _scan_plain(text, 0)
+    except StopIteration:
+        end = -1
+    # The store writes compact JSON; anything else goes through json.loads (and its errors).
+    return value if end == len(text) else json.loads(text)
+
+
 _loads_marked = json.JSONDecoder(object_hook=_marker_hook).decode
 
 

@@ -1,15 +1,25 @@
-"""check_value's fast path (exact built-in types, no paths built) agrees with the full walk."""
+"""The fast paths of values.py agree with the slow ones: check_value's walk of plain values
+(no path built per item) with the full walk, loads_stored's scanner with json.loads."""
 
 from __future__ import annotations
 
 import enum
+import json
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convexhttp.values import INT64_MAX, INT64_MIN, MAX_NESTING, _check, check_value
+from convexhttp.values import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_NESTING,
+    _check,
+    check_value,
+    dumps_stored,
+    loads_stored,
+)
 
 
 class Colour(enum.IntEnum):
@@ -101,3 +111,29 @@ def test_nesting_limit_is_the_same(depth: int, container: str) -> None:
 def test_errors_still_name_the_path() -> None:
     with pytest.raises(TypeError, match=r"value at \.where\[0\]\.value is a set"):
         check_value({"where": [{"value": {1}}]})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a":1}', ' {"a":1}\n', '{"a":NaN,"b":-Infinity}', "[]", "1", '"x"', '{"é":"\\u00e9"}'],
+)
+def test_loads_stored_reads_what_json_reads(text: str) -> None:
+    assert repr(loads_stored(text)) == repr(json.loads(text))
+
+
+@pytest.mark.parametrize("text", ["", "{", '{"a":1}x', "[1,]"])
+def test_loads_stored_raises_what_json_raises(text: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as theirs:
+        json.loads(text)
+    with pytest.raises(json.JSONDecodeError) as ours:
+        loads_stored(text)
+    assert str(ours.value) == str(theirs.value)
+
+
+@given(VALUES)
+def test_stored_json_round_trips(value: object) -> None:
+    try:
+        check_value(value)
+    except TypeError:
+        return
+    assert repr(loads_stored(dumps_stored(value))) == repr(value)
