@@ -79,6 +79,7 @@ BODY = (
     "Shipping the new onboarding flow today; please review the checklist in the doc and "
     "flag anything that blocks the release."
 )
+SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
 OURS, RAW, DJANGO = "convexhttp mutation", "raw sqlite3", "Django create()"
 
 Message = dict[str, Any]
@@ -134,7 +135,7 @@ def raw_connection(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
 def pragmas(conn: sqlite3.Connection) -> str:
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     level = conn.execute("PRAGMA synchronous").fetchone()[0]
-    return f"{mode}/{ {0: 'OFF', 1: 'NORMAL', 2: 'FULL', 3: 'EXTRA'}[level] }"
+    return f"{mode}/{SYNCHRONOUS[level]}"
 
 
 def ours_pragmas(dep: Deployment) -> str:
@@ -479,6 +480,12 @@ def main(argv: list[str] | None = None) -> int:
         _memory_child(args.database, args.memory_child)
         return 0
     quick = args.quick
+    import django
+
+    print(
+        f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, "
+        f"Django {django.get_version()}; files in a temporary directory\n"
+    )
     with tempfile.TemporaryDirectory(prefix="convexhttp-bench-store-") as name:
         tmp = Path(name)
         plans = (
