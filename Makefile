@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BIND   ?= 127.0.0.1:8000
 
-.PHONY: install run test lint typecheck chromium bench bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-store clean
+.PHONY: install postgres-server run test lint typecheck chromium bench bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-auth bench-postgres bench-store clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,18 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The tests start PostgreSQL servers of their own (tests/pgserver.py): its binaries
+# come from Debian's packages. `make run` needs none of this (SQLite).
+PG_INITDB := $(wildcard /usr/lib/postgresql/*/bin/initdb)
+
+postgres-server:
+	@test -n "$(PG_INITDB)" || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "make: PostgreSQL is not installed (apt-get install postgresql); its tests are skipped"; \
+	  fi; }
 
 run: $(STAMP)
 	$(BIN)/convexhttp serve examples.quickstart.http:http --bind $(BIND) --workers 2
@@ -25,14 +37,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src/convexhttp adapters examples
 
-test: $(STAMP) lint typecheck chromium
+test: $(STAMP) postgres-server lint typecheck chromium
 	$(BIN)/python -m pytest -n 2 -q
 
 # The CORS browser test (tests/test_cors_browser.py) drives headless Chromium.
 chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-bench: bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-store
+bench: bench-routing bench-fetch bench-e2e bench-scheduler bench-storage bench-auth bench-postgres bench-store
 
 bench-routing: $(STAMP)
 	$(BIN)/python benchmarks/routing.py
@@ -50,6 +62,13 @@ bench-scheduler: $(STAMP)
 bench-storage: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/storage.py
+
+bench-auth: $(STAMP)
+	$(BIN)/python benchmarks/auth.py
+
+bench-postgres: $(STAMP) postgres-server
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/postgres.py
 
 bench-store: $(STAMP)
 	$(BIN)/python benchmarks/store.py

@@ -78,11 +78,26 @@ class Server:
         self._log.close()
 
 
-def convexhttp_serve(spec: str, log: Path, *extra: str) -> Server:
-    """``convexhttp serve spec`` on a free port, as a user runs it."""
+def convexhttp_serve(
+    spec: str,
+    log: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (),
+) -> Server:
+    """``convexhttp serve spec`` on a free port, as a user runs it (``prefix``: a command
+    that runs it, such as ``unshare``)."""
     port = free_port()
-    argv = [str(BIN / "convexhttp"), "serve", spec, "--bind", f"127.0.0.1:{port}", *extra]
-    return Server(argv, port, log)
+    argv = [
+        *prefix,
+        str(BIN / "convexhttp"),
+        "serve",
+        spec,
+        "--bind",
+        f"127.0.0.1:{port}",
+        *extra,
+    ]
+    return Server(argv, port, log, env)
 
 
 def gunicorn(target: str, log: Path, *extra: str, env: dict[str, str] | None = None) -> Server:

@@ -239,43 +239,52 @@ class TestErrors:
 
 
 class TestData:
-    """Functions and the document store behind HTTP actions (SPEC 5), through every host."""
+    """Functions and the document store behind HTTP actions (SPEC 5), through every host,
+    on each backend."""
 
-    def test_post_message_is_stored_and_listed_through_a_query(self, host: Host) -> None:
+    def test_post_message_is_stored_and_listed_through_a_query(self, data_host: Host) -> None:
         author = f"ada-{uuid.uuid4().hex[:8]}"
         for body in ["one", "two"]:
-            r = requests.post(f"{host.base}/data/messages", json={"author": author, "body": body})
+            r = requests.post(
+                f"{data_host.base}/data/messages", json={"author": author, "body": body}
+            )
             assert (r.status_code, r.content) == (200, b"")
-        mine = requests.get(f"{host.base}/data/messages", params={"author": author}).json()
+        mine = requests.get(f"{data_host.base}/data/messages", params={"author": author}).json()
         assert [m["body"] for m in mine] == ["one", "two"]  # the index range, creation order
         assert all(m["_id"] and m["_creationTime"] > 0 for m in mine)
-        everyone = requests.get(f"{host.base}/data/messages").json()
+        everyone = requests.get(f"{data_host.base}/data/messages").json()
         assert {m["_id"] for m in mine} <= {m["_id"] for m in everyone}
 
     def test_a_failed_mutation_writes_nothing_and_its_error_data_reaches_the_caller(
-        self, host: Host
+        self, data_host: Host
     ) -> None:
         author = f"fail-{uuid.uuid4().hex[:8]}"
-        r = requests.post(f"{host.base}/data/fail/{author}")
+        r = requests.post(f"{data_host.base}/data/fail/{author}")
         assert r.status_code == 409
         assert r.json() == {"error": {"code": "REFUSED", "author": author}}
-        assert requests.get(f"{host.base}/data/messages", params={"author": author}).json() == []
+        assert (
+            requests.get(f"{data_host.base}/data/messages", params={"author": author}).json() == []
+        )
 
-    def test_a_query_cannot_write(self, host: Host) -> None:
-        r = requests.get(f"{host.base}/data/query-writes")
+    def test_a_query_cannot_write(self, data_host: Host) -> None:
+        r = requests.get(f"{data_host.base}/data/query-writes")
         assert r.status_code == 409
         assert "cannot write" in r.json()["error"]
-        assert "from a query" not in requests.get(f"{host.base}/data/messages").text
+        assert "from a query" not in requests.get(f"{data_host.base}/data/messages").text
 
-    def test_counter_increments_from_sync_and_async_handlers(self, host: Host) -> None:
+    def test_counter_increments_from_sync_and_async_handlers(self, data_host: Host) -> None:
         name = f"c-{uuid.uuid4().hex[:8]}"
-        answers = [requests.post(f"{host.base}/data/counter/{name}").json()["n"] for _ in range(3)]
-        answers.append(requests.post(f"{host.base}/data/async-counter/{name}").json()["n"])
+        answers = [
+            requests.post(f"{data_host.base}/data/counter/{name}").json()["n"] for _ in range(3)
+        ]
+        answers.append(requests.post(f"{data_host.base}/data/async-counter/{name}").json()["n"])
         assert answers == [1, 2, 3, 4]
-        assert requests.get(f"{host.base}/data/counter/{name}").json() == 4
+        assert requests.get(f"{data_host.base}/data/counter/{name}").json() == 4
 
-    def test_an_invalid_argument_is_a_500_naming_nothing_to_the_client(self, host: Host) -> None:
-        r = requests.post(f"{host.base}/data/messages", json={"author": 1, "body": "x"})
+    def test_an_invalid_argument_is_a_500_naming_nothing_to_the_client(
+        self, data_host: Host
+    ) -> None:
+        r = requests.post(f"{data_host.base}/data/messages", json={"author": 1, "body": "x"})
         assert r.status_code == 500
         assert REQUEST_ID.match(r.json()["code"])
         assert "ArgumentValidationError" not in r.text

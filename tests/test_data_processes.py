@@ -1,7 +1,7 @@
 """Data guarantees proven with real processes: gunicorn workers racing, SIGKILL, restarts.
 
-Every server here is ``convexhttp serve`` with 2 worker processes on one SQLite
-file, as ``make run`` serves the quickstart.
+Every server here is ``convexhttp serve`` with 2 worker processes on one database,
+as ``make run`` serves the quickstart; every test runs on both backends.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from tests import support
 APP = "tests.apps.behaviour.http:http"
 
 
-def serve(tmp_path: Path, database: Path, name: str, *extra: str) -> support.Server:
+def serve(tmp_path: Path, database: str, name: str, *extra: str) -> support.Server:
     return support.convexhttp_serve(
-        APP, tmp_path / f"{name}.log", "--workers", "2", "--database", str(database), *extra
+        APP, tmp_path / f"{name}.log", "--workers", "2", "--database", database, *extra
     )
 
 
@@ -39,11 +39,20 @@ def sigkill(server: support.Server) -> None:
     server.stop()
 
 
+def both_up(server: support.Server, timeout: float = 30.0) -> None:
+    """Wait until both workers have answered a request (booted, connected)."""
+    name, pids = uuid.uuid4().hex, set()
+    deadline = time.monotonic() + timeout
+    while len(pids) < 2:
+        assert time.monotonic() < deadline, server.output()
+        pids.add(requests.post(f"{server.url}/data/counter/{name}").json()["pid"])
+
+
 @pytest.mark.parametrize("threads_per_worker", ["1", "4"])
 def test_increments_racing_across_two_workers_end_exact(
-    tmp_path: Path, threads_per_worker: str
+    tmp_path: Path, database_url: str, threads_per_worker: str
 ) -> None:
-    server = serve(tmp_path, tmp_path / "race.sqlite3", "race", "--threads", threads_per_worker)
+    server = serve(tmp_path, database_url, "race", "--threads", threads_per_worker)
     name = uuid.uuid4().hex
     threads, each = 8, 25
     try:
@@ -64,15 +73,15 @@ def test_increments_racing_across_two_workers_end_exact(
         server.stop()
 
 
-def test_processes_racing_outside_any_server_end_exact(tmp_path: Path) -> None:
-    """Separate Python processes running the mutation directly on one file."""
-    database = tmp_path / "procs.sqlite3"
+def test_processes_racing_outside_any_server_end_exact(database_url: str) -> None:
+    """Separate Python processes running the mutation directly on one database."""
+    database = database_url
     script = textwrap.dedent(
         f"""
         import sys
         from convexhttp import Deployment, api
         from tests.apps.behaviour.http import http
-        deployment = Deployment(http, database={str(database)!r})
+        deployment = Deployment(http, database={database!r})
         for _ in range(int(sys.argv[1])):
             deployment.run_mutation(api.counter.increment, {{"name": "shared"}})
         """
@@ -89,7 +98,7 @@ def test_processes_racing_outside_any_server_end_exact(tmp_path: Path) -> None:
             "-c",
             "from convexhttp import Deployment, api\n"
             "from tests.apps.behaviour.http import http\n"
-            f"print(Deployment(http, database={str(database)!r})"
+            f"print(Deployment(http, database={database!r})"
             ".run_query(api.counter.get, {'name': 'shared'}))",
         ],
         env=env,
@@ -101,8 +110,10 @@ def test_processes_racing_outside_any_server_end_exact(tmp_path: Path) -> None:
     assert check.stdout.strip() == "160"
 
 
-def test_acknowledged_mutations_survive_sigkill_and_restart(tmp_path: Path) -> None:
-    database = tmp_path / "kill.sqlite3"
+def test_acknowledged_mutations_survive_sigkill_and_restart(
+    tmp_path: Path, database_url: str
+) -> None:
+    database = database_url
     server = serve(tmp_path, database, "before")
     name = uuid.uuid4().hex
     try:
@@ -122,11 +133,14 @@ def test_acknowledged_mutations_survive_sigkill_and_restart(tmp_path: Path) -> N
         server.stop()
 
 
-def test_a_mutation_killed_midway_leaves_nothing_and_no_lock(tmp_path: Path) -> None:
-    database = tmp_path / "midway.sqlite3"
+def test_a_mutation_killed_midway_leaves_nothing_and_no_lock(
+    tmp_path: Path, database_url: str
+) -> None:
+    database = database_url
     server = serve(tmp_path, database, "before")
     batch = uuid.uuid4().hex
     try:
+        both_up(server)  # the reader below must find the other worker ready
 
         def run_slow_batch() -> None:
             with contextlib.suppress(requests.ConnectionError):  # we kill the server under it
@@ -158,8 +172,8 @@ def test_a_mutation_killed_midway_leaves_nothing_and_no_lock(tmp_path: Path) -> 
         server.stop()
 
 
-def test_data_survives_a_graceful_restart(tmp_path: Path) -> None:
-    database = tmp_path / "restart.sqlite3"
+def test_data_survives_a_graceful_restart(tmp_path: Path, database_url: str) -> None:
+    database = database_url
     author = uuid.uuid4().hex
     server = serve(tmp_path, database, "first")
     try:

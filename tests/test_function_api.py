@@ -17,6 +17,8 @@ from convexhttp import http_router
 from convexhttp.deployment import Deployment
 from convexhttp.fetch import Response
 from convexhttp.testing import TestClient, fixture
+from tests.apps.clients import auth_config
+from tests.test_function_api_clients import token
 
 APP = "tests.apps.clients"
 client = fixture(functions=APP)
@@ -304,10 +306,18 @@ class TestAuthorization:
     ) -> None:
         body = {"path": "messages:whoami", "args": {}}
         assert ok(client, "query", body) is None
-        # Token verification arrives with convexhttp's auth; until then a token proves nothing.
+        # An unverifiable token proves no one (and is no error: SPEC 5.7).
         assert ok(client, "query", body, headers={"Authorization": "Bearer abc.def.ghi"}) is None
+        bearer = {"Authorization": f"Bearer {token('user-0')}"}
+        assert ok(client, "query", body, headers=bearer) == {
+            "subject": "user-0",
+            "tokenIdentifier": f"{auth_config.ISSUER}|user-0",
+        }
         claims = {"subject": "user-1", "issuer": "https://issuer.example"}
-        assert ok(client.with_identity(claims), "query", body) == claims
+        assert ok(client.with_identity(claims), "query", body) == {
+            "subject": "user-1",
+            "tokenIdentifier": "https://issuer.example|user-1",
+        }
 
     @pytest.mark.parametrize(
         ("header", "status", "code"),

@@ -23,9 +23,9 @@ from tests.test_data_processes import sigkill
 APP = "tests.apps.jobs.http:http"
 
 
-def serve(tmp_path: Path, database: Path, name: str) -> support.Server:
+def serve(tmp_path: Path, database: str, name: str) -> support.Server:
     return support.convexhttp_serve(
-        APP, tmp_path / f"{name}.log", "--workers", "2", "--database", str(database)
+        APP, tmp_path / f"{name}.log", "--workers", "2", "--database", database
     )
 
 
@@ -40,9 +40,11 @@ def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[support.Server]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, module_database_url: str
+) -> Iterator[support.Server]:
     tmp = tmp_path_factory.mktemp("jobs")
-    server = serve(tmp, tmp / "jobs.sqlite3", "jobs")
+    server = serve(tmp, module_database_url, "jobs")
     try:
         yield server
     finally:
@@ -146,9 +148,9 @@ def test_a_cron_ticks_once_per_interval_however_many_workers(server: support.Ser
 
 
 def test_a_job_due_while_everything_was_killed_runs_once_after_restart(
-    tmp_path: Path,
+    tmp_path: Path, database_url: str
 ) -> None:
-    database = tmp_path / "restart.sqlite3"
+    database = database_url
     first = serve(tmp_path, database, "first")
     tag = uuid.uuid4().hex
     try:
@@ -165,8 +167,10 @@ def test_a_job_due_while_everything_was_killed_runs_once_after_restart(
         second.stop()
 
 
-def test_an_action_whose_process_died_is_marked_failed_never_rerun(tmp_path: Path) -> None:
-    database = tmp_path / "dead-action.sqlite3"
+def test_an_action_whose_process_died_is_marked_failed_never_rerun(
+    tmp_path: Path, database_url: str
+) -> None:
+    database = database_url
     first = serve(tmp_path, database, "first")
     tag = uuid.uuid4().hex
     try:

@@ -1,5 +1,6 @@
 """File storage through ``convexhttp serve`` with 2 workers: store, serve, upload, delete,
-restart, and a crash in the middle of writing a file."""
+restart, and a crash in the middle of writing a file, on both backends (blobs in a
+directory next to the SQLite file, or in PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 import requests
 
 from tests import support
+from tests.databases import blob_names, writing_blob
 from tests.test_data_processes import sigkill
 from tests.test_scheduler_processes import eventually
 
@@ -23,20 +25,20 @@ APP = "tests.apps.files.http:http"
 MB = 1024 * 1024
 
 
-def serve(tmp_path: Path, database: Path, name: str) -> support.Server:
+def serve(tmp_path: Path, database: str, name: str) -> support.Server:
     return support.convexhttp_serve(
-        APP, tmp_path / f"{name}.log", "--workers", "2", "--database", str(database)
+        APP, tmp_path / f"{name}.log", "--workers", "2", "--database", database
     )
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("files") / "files.sqlite3"
+def database(module_database_url: str) -> str:
+    return module_database_url
 
 
 @pytest.fixture(scope="module")
-def server(database: Path) -> Iterator[support.Server]:
-    server = serve(database.parent, database, "files")
+def server(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[support.Server]:
+    server = serve(tmp_path_factory.mktemp("files"), database, "files")
     try:
         yield server
     finally:
@@ -126,16 +128,16 @@ def test_upload_url_takes_a_file_and_a_forged_token_is_refused(server: support.S
 
 
 def test_a_deleted_file_answers_404_and_its_bytes_are_gone(
-    server: support.Server, database: Path
+    server: support.Server, database: str
 ) -> None:
     storage_id, url = store(server, b"short-lived", "text/plain")
-    blobs = {p.name for p in database.with_name(database.name + ".blobs").iterdir()}
+    blobs = set(blob_names(database))
     assert requests.delete(f"{server.url}/file/{storage_id}").status_code == 204
     assert requests.get(url).status_code == 404
     assert requests.get(f"{server.url}/download/{storage_id}").status_code == 404
     described = requests.get(f"{server.url}/describe/{storage_id}").json()
     assert described == {"url": None, "metadata": None, "document": None}
-    left = {p.name for p in database.with_name(database.name + ".blobs").iterdir()}
+    left = set(blob_names(database))
     assert len(blobs - left) == 1  # exactly its blob went
 
 
@@ -160,8 +162,8 @@ def test_large_files_stream_through_without_being_held_in_memory(server: support
     assert growth < 32 * 1024, f"a worker's peak memory grew {growth} kB"
 
 
-def test_files_survive_a_restart(tmp_path: Path) -> None:
-    database = tmp_path / "restart.sqlite3"
+def test_files_survive_a_restart(tmp_path: Path, database_url: str) -> None:
+    database = database_url
     first = serve(tmp_path, database, "first")
     try:
         _, url = store(first, b"kept across restarts", "text/plain")
@@ -175,9 +177,10 @@ def test_files_survive_a_restart(tmp_path: Path) -> None:
         second.stop()
 
 
-def test_a_crash_while_a_file_is_written_leaves_no_id_and_no_file(tmp_path: Path) -> None:
-    database = tmp_path / "crash.sqlite3"
-    blobs = database.with_name(database.name + ".blobs")
+def test_a_crash_while_a_file_is_written_leaves_no_id_and_no_file(
+    tmp_path: Path, database_url: str
+) -> None:
+    database = database_url
     first = serve(tmp_path, database, "first")
     try:
         store(first, b"before the crash", "text/plain")
@@ -196,21 +199,18 @@ def test_a_crash_while_a_file_is_written_leaves_no_id_and_no_file(tmp_path: Path
 
         threading.Thread(target=upload, daemon=True).start()
         assert sending.wait(5)
-        assert eventually(lambda: any(p.name.startswith(".tmp-") for p in blobs.iterdir()), 5)
+        assert eventually(lambda: writing_blob(database), 5)
         time.sleep(0.3)
     finally:
         sigkill(first)
-    assert any(p.name.startswith(".tmp-") for p in blobs.iterdir())  # half written
+    # SQLite: the half-written file is still there; PostgreSQL: its transaction is gone.
+    assert writing_blob(database) == database.startswith("sqlite:")
     second = serve(tmp_path, database, "second")
     try:
         files = requests.get(f"{second.url}/files").json()
         assert [f["size"] for f in files] == [len(b"before the crash")]
         # The committed file's blob is all there is: the half-written one is gone.
-        assert len(_blob_names(blobs)) == 1
-        assert not _blob_names(blobs)[0].startswith(".tmp-")
+        names = blob_names(database)
+        assert len(names) == 1 and not names[0].startswith(".tmp-")
     finally:
         second.stop()
-
-
-def _blob_names(blobs: Path) -> list[str]:
-    return sorted(p.name for p in blobs.iterdir())

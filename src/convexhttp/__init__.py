@@ -1,6 +1,7 @@
 """convexhttp: Convex's HTTP actions and functions for WSGI, gunicorn, Flask and Django."""
 
 from .action import http_action
+from .auth import AuthConfigError, Authenticator, UserIdentity
 from .cors import cors_router, corsRouter
 from .crons import Crons, cron_jobs
 from .db import DatabaseReader, DatabaseWriter, ReadOnlyError
@@ -82,6 +83,8 @@ __all__ = [
     "AsyncMutationCtx",
     "AsyncQueryCtx",
     "AsyncRequest",
+    "AuthConfigError",
+    "Authenticator",
     "Blob",
     "ConvexError",
     "Crons",
@@ -106,6 +109,7 @@ __all__ = [
     "Schema",
     "SchemaValidationError",
     "URLSearchParams",
+    "UserIdentity",
     "ValidationError",
     "action",
     "api",

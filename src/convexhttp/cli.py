@@ -66,8 +66,8 @@ def _database_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",
         metavar="URL",
-        help=f"a SQLite file path or sqlite:///path (default: ${DATABASE_ENV}, "
-        f"else ./{DEFAULT_DATABASE})",
+        help=f"a SQLite file path, sqlite:///path or postgresql://user@host/db "
+        f"(default: ${DATABASE_ENV}, else ./{DEFAULT_DATABASE})",
     )
 
 

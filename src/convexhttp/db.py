@@ -13,25 +13,37 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from .ids import IdError, decode_id, new_id
 from .schema import BUILTIN_INDEXES, BY_CREATION_TIME, BY_ID, Schema, check_table_name
-from .sortkey import compare, key_successor, sort_key, values_key
+from .sortkey import after_values, compare, sort_key, values_key
 from .store.base import (
     SYSTEM_TABLES,
     Catalog,
     IndexEntry,
+    RetryableConflict,
     ScannedDocument,
     Store,
     StoredIndex,
     Transaction,
 )
-from .validators import ObjectValidator, SchemaValidationError, Validator, _Float64, _Mismatch
+from .validators import (
+    ObjectValidator,
+    SchemaValidationError,
+    Validator,
+    _Float64,
+    _Int64,
+    _Mismatch,
+    _Optional,
+    _Union,
+)
 from .values import UNSET, check_value, dumps_stored, loads_stored, type_name
 
 __all__ = [
@@ -56,6 +68,7 @@ SYSTEM_INDEXES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "_cron_jobs": {"by_name": ("name",), "by_next_ts": ("_nextTs",)},
 }
 _SYSTEM_FORMAT: Final = "system-1"
+_SCHEMA_ATTEMPTS: Final = 10
 _FIRST_BATCH: Final = 32
 _MAX_BATCH: Final = 1024
 
@@ -137,6 +150,17 @@ class Database:
         with self.store.transaction(write=False) as txn:
             if txn.get_meta("schema_fingerprint") == fingerprint:
                 return
+        for attempt in range(_SCHEMA_ATTEMPTS):
+            try:
+                self._apply_schema(fingerprint)
+                return
+            except RetryableConflict:  # another server applied it at the same moment
+                if attempt == _SCHEMA_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.01, 0.1))
+
+    def _apply_schema(self, fingerprint: str) -> None:
+        schema = self.schema
         with self.store.transaction(write=True) as txn:
             if txn.get_meta("schema_fingerprint") == fingerprint:  # another process did it
                 return
@@ -201,11 +225,21 @@ def _index_key(index: StoredIndex, doc: Mapping[str, Any]) -> bytes:
 class Session:
     """One transaction's documents: reads, writes and index maintenance."""
 
-    def __init__(self, database: Database, txn: Transaction, *, system: bool = False) -> None:
+    def __init__(
+        self,
+        database: Database,
+        txn: Transaction,
+        *,
+        system: bool = False,
+        view: _CatalogView | None = None,
+    ) -> None:
         self.database = database
         self.txn = txn
         self.system = system  # may write system tables (the scheduler, file storage)
-        self.view = database.catalog(txn)
+        # A session opened inside a transaction (a query run by a mutation, db.system) shares
+        # its view: reading the catalog there could cache one that is then rolled back, under
+        # a version number that another process's committed change reuses.
+        self.view = view if view is not None else database.catalog(txn)
         self._own_view = False  # True once this transaction changed the catalog
         self.scheduled: list[float] = []  # due times of the jobs this transaction scheduled
         self.budget: Any = None  # what the running function may still schedule
@@ -218,6 +252,18 @@ class Session:
     def refresh(self) -> None:
         self.view = _CatalogView.of(self.txn.read_catalog())
         self._own_view = True
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction (a mutation run by a mutation): when it raises, its writes
+        are rolled back, and so is what it did to the catalog (a table it created)."""
+        view = self.view
+        try:
+            with self.txn.savepoint():
+                yield
+        except BaseException:
+            self.view = view
+            raise
 
     # -- tables and ids
     def table_number(self, table: str, *, create: bool = False) -> int | None:
@@ -446,20 +492,43 @@ class Session:
 
     # -- schema-aware literals
     def field_validator(self, table: str, path: str) -> Validator | None:
+        if path == "_creationTime":  # in every table, with or without a schema
+            return _CREATION_TIME
         schema = self.database.schema
         definition = schema.tables.get(table) if schema is not None else None
         validator: Validator | None = definition.document if definition is not None else None
         for part in path.split("."):
+            validator = _unwrap(validator)
             if not isinstance(validator, ObjectValidator):
                 return None
             validator = validator.fields.get(part)
         return validator
 
 
+_CREATION_TIME: Final = _Float64()
+
+
+def _unwrap(validator: Validator | None) -> Validator | None:
+    while isinstance(validator, _Optional):
+        validator = validator.inner
+    return validator
+
+
+def _is_number_field(validator: Validator | None) -> bool:
+    """``v.number()``, also optional or in a union with no other kind of number."""
+    validator = _unwrap(validator)
+    if isinstance(validator, _Union):
+        members = [_unwrap(m) for m in validator.members]
+        return any(isinstance(m, _Float64) for m in members) and not any(
+            isinstance(m, _Int64) or (m is not None and m.kind == "any") for m in members
+        )
+    return isinstance(validator, _Float64)
+
+
 def _coerce(validator: Validator | None, value: Any) -> Any:
     """A Python ``int`` compared with a field the schema declares ``v.number()`` is a float
     (Convex's JS clients have one number type; Python has two)."""
-    if isinstance(validator, _Float64) and type(value) is int:
+    if type(value) is int and _is_number_field(validator):
         return float(value)
     return value
 
@@ -542,15 +611,15 @@ class IndexRangeBuilder:
         """``[low, high)`` as index-key bytes."""
         prefix = values_key(self.equal)
         low: bytes | None = prefix or None
-        high = key_successor(prefix) if prefix else None
+        high = after_values(prefix) if prefix else None
         if self.lower is not None:
             op, value = self.lower
             key = prefix + sort_key(value)
-            low = key if op == "gte" else key_successor(key)
+            low = key if op == "gte" else after_values(key)
         if self.upper is not None:
             op, value = self.upper
             key = prefix + sort_key(value)
-            high = key if op == "lt" else key_successor(key)
+            high = key if op == "lt" else after_values(key)
         return low, high
 
 
@@ -916,8 +985,10 @@ class Query:
         end = self._decode_cursor(options.get("endCursor"), tag)
         if after is _END_FLAG:
             return {"page": [], "isDone": True, "continueCursor": self._cursor(tag, None)}
+        last = after or None  # b"": the start, as the cursor of an empty first page says
+        if num == 0:  # nothing read: the next page starts where this one did
+            return {"page": [], "isDone": False, "continueCursor": self._cursor(tag, last or b"")}
         page: list[Document] = []
-        last = after if isinstance(after, bytes) and after is not _END_FLAG else None
         descending = self._order == "desc"
         for key, doc in self._documents(last):
             if (
@@ -965,8 +1036,7 @@ class _SystemReader:
     """``ctx.db.system``: read the system tables ``_storage`` and ``_scheduled_functions``."""
 
     def __init__(self, session: Session) -> None:
-        self._session = Session(session.database, session.txn, system=True)
-        self._session.view = session.view
+        self._session = Session(session.database, session.txn, system=True, view=session.view)
 
     def get(self, *args: Any) -> Document | None:
         table, doc_id = _get_args(args, "db.system.get")

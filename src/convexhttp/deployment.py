@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import os
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar, Final, TypedDict, Unpack
 
 from . import function_api, storage
+from .auth import Authenticator
 from .crons import Crons
 from .db import Database
 from .dispatch import DEFAULT_MAX_BODY_SIZE, SYSTEM_PREFIX, Dispatcher
@@ -36,6 +38,8 @@ from .scheduler import JobRunner, sync_crons
 from .schema import Schema
 from .store.base import Store
 from .store.sqlite import SQLiteStore
+
+logger = logging.getLogger("convexhttp")
 
 __all__ = ["DATABASE_ENV", "DEFAULT_DATABASE", "Deployment", "Options", "open_store"]
 
@@ -55,8 +59,8 @@ class Options(TypedDict, total=False):
     max_response_body: int
     #: The functions package (default: the package of the router's module).
     functions: str | ModuleType | None
-    #: A SQLite path or ``sqlite:///path`` (default: $CONVEXHTTP_DATABASE, else
-    #: ./convexhttp.sqlite3), or a ``Store``.
+    #: A SQLite path or ``sqlite:///path``, or ``postgresql://...`` (default:
+    #: $CONVEXHTTP_DATABASE, else ./convexhttp.sqlite3), or a ``Store``.
     database: str | os.PathLike[str] | Store | None
     #: Serve Convex's /api/query, /api/mutation, /api/action, /api/run/ (default True).
     function_api: bool
@@ -67,6 +71,9 @@ class Options(TypedDict, total=False):
     site_url: str | None
     #: Bytes a file upload may hold (default 1 GiB; streamed to disk).
     max_upload_size: int
+    #: Auth providers, as ``providers`` in Convex's ``auth.config.ts`` (default: the
+    #: ``providers`` of the functions package's ``auth_config.py``, else none).
+    auth: Sequence[Mapping[str, Any]] | None
 
 
 def open_store(database: str | os.PathLike[str] | Store | None = None) -> Store:
@@ -78,9 +85,9 @@ def open_store(database: str | os.PathLike[str] | Store | None = None) -> Store:
         database = os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE
     text = os.fspath(database)
     if text.startswith(("postgresql://", "postgres://")):
-        raise ValueError(
-            f"database={text.split('@')[-1]!r}: the PostgreSQL backend is not in this release"
-        )
+        from .store.postgres import PostgresStore  # psycopg only when it is asked for
+
+        return PostgresStore(text)
     if text.startswith("sqlite:"):
         path = text[len("sqlite:") :]
         if path.startswith("///"):
@@ -111,6 +118,15 @@ def _load_crons(functions: Functions) -> Crons | None:
             f"{module.__name__} must define crons = cron_jobs(), found {type(crons).__name__}"
         )
     return crons
+
+
+def _load_auth(
+    functions: Functions, providers: Sequence[Mapping[str, Any]] | None
+) -> Authenticator | None:
+    if providers is not None:
+        return Authenticator(providers)
+    module = functions.module("auth_config")
+    return None if module is None else Authenticator.from_module(module)
 
 
 def _load_schema(functions: Functions) -> Schema | None:
@@ -187,6 +203,7 @@ class Deployment:
             "/"
         ) or None
         self.crons = _load_crons(self.functions)
+        self.authenticator = _load_auth(self.functions, opts.get("auth"))
         # An app with no functions (only HTTP actions) opens its database on first use.
         self.uses_data = bool(len(self.functions) or self.schema or self.crons)
         if self.uses_data:
@@ -227,7 +244,17 @@ class Deployment:
         override = _identity_override.get()
         if override is not _NO_OVERRIDE:
             return Auth(lambda: override)
-        return Auth()
+        authenticator = self.authenticator
+        header = request.headers.get("authorization")
+        if authenticator is None or header is None:
+            if header is not None:
+                logger.info(
+                    "[%s] an Authorization header, but the app has no auth providers "
+                    "(auth_config.py or auth=): no identity",
+                    request_id or "-",
+                )
+            return Auth()
+        return Auth(lambda: authenticator.identity_for(header, request_id=request_id))
 
     @contextlib.contextmanager
     def identity_override(self, identity: Any) -> Iterator[None]:

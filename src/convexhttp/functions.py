@@ -266,11 +266,12 @@ def function_name(ref: object) -> str:
     )
 
 
-_CAMEL: Final = re.compile(r"(?<=[a-z0-9])([A-Z])")
+_WORD_BREAK: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def _snake(name: str) -> str:
-    return _CAMEL.sub(lambda m: "_" + m.group(1).lower(), name)
+    """``sendOne`` -> ``send_one``, ``getHTTPStatus`` -> ``get_http_status``."""
+    return _WORD_BREAK.sub("_", name).lower()
 
 
 # --- the registry ----------------------------------------------------------------------
@@ -315,13 +316,20 @@ class Functions:
 
     def resolve(self, ref: object, *, public_only: bool = False) -> RegisteredFunction:
         """The function ``ref`` names; ``FunctionNotFound`` naming it and the closest names."""
-        if isinstance(ref, RegisteredFunction) and ref.name in self._by_name:
+        if (
+            isinstance(ref, RegisteredFunction)
+            and ref.name in self._by_name
+            and (ref.is_public or not public_only)
+        ):
             return ref
         name = function_name(ref)
         fn = self._by_name.get(name)
-        if fn is None:  # "messages:sendOne" from ported code finds send_one
+        if fn is None:  # "userProfiles:sendOne" from ported code finds user_profiles:send_one
             module, _, attr = name.rpartition(":")
-            fn = self._by_name.get(f"{module}:{_snake(attr)}")
+            snake_module = "/".join(_snake(part) for part in module.split("/"))
+            fn = self._by_name.get(f"{module}:{_snake(attr)}") or self._by_name.get(
+                f"{snake_module}:{_snake(attr)}"
+            )
         if fn is None or (public_only and not fn.is_public):
             names = [n for n, f in self._by_name.items() if f.is_public or not public_only]
             close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)

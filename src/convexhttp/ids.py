@@ -101,7 +101,8 @@ def decode_id(text: object) -> DecodedId:
             break
     if number == 0 or number > MAX_TABLE_NUMBER:
         raise IdError("invalid table number")
-    if len(data) != pos + _RANDOM_LEN + 2:
+    # A character more can decode to the same bytes: one id, one spelling.
+    if len(data) != pos + _RANDOM_LEN + 2 or len(text) != -(-len(data) * 8 // 5):
         raise IdError(f"invalid id length {len(text)}")
     body = data[: pos + _RANDOM_LEN]
     if int.from_bytes(data[-2:], "little") != _fletcher16(body):

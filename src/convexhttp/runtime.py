@@ -154,8 +154,7 @@ class MutationCtx:
         """Run a query inside this transaction (it sees this mutation's writes)."""
         runtime = self._runtime
         fn = runtime.resolve(ref, "query")
-        reader = Session(runtime.database, self._session.txn)
-        reader.view = self._session.view
+        reader = Session(runtime.database, self._session.txn, view=self._session.view)
         return runtime.call(fn, runtime.ctx_for(fn, reader, self.auth, read_only=True), args)
 
     def run_mutation(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
@@ -163,7 +162,7 @@ class MutationCtx:
         are rolled back, and the error reaches the caller."""
         runtime = self._runtime
         fn = runtime.resolve(ref, "mutation")
-        with self._session.txn.savepoint():
+        with self._session.savepoint():
             return runtime.call(fn, runtime.ctx_for(fn, self._session, self.auth), args)
 
     runQuery = run_query
@@ -391,8 +390,7 @@ class AsyncMutationCtx:
         sync = self._sync
         runtime = sync._runtime
         fn = runtime.resolve(ref, "query")
-        reader = Session(runtime.database, sync._session.txn)
-        reader.view = sync._session.view
+        reader = Session(runtime.database, sync._session.txn, view=sync._session.view)
         ctx = runtime.ctx_for(fn, reader, sync.auth, read_only=True)
         return await runtime.call_async(fn, ctx, args)
 
@@ -400,7 +398,7 @@ class AsyncMutationCtx:
         sync = self._sync
         runtime = sync._runtime
         fn = runtime.resolve(ref, "mutation")
-        with sync._session.txn.savepoint():
+        with sync._session.savepoint():
             return await runtime.call_async(fn, runtime.ctx_for(fn, sync._session, sync.auth), args)
 
     runQuery = run_query

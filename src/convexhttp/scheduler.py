@@ -55,11 +55,28 @@ CRONS: Final = "_cron_jobs"
 MAX_SCHEDULED: Final = 1000  # per function run, as Convex's limit per transaction
 MAX_SCHEDULED_ARGS_BYTES: Final = 8 * 1024 * 1024
 LEASE_MS: Final = 30_000.0
+# A shorter lease finds the actions of a dead machine sooner, and renews more often.
+LEASE_ENV: Final = "CONVEXHTTP_LEASE_MS"
 DEAD_ACTION_ERROR: Final = "Transient error while executing action: the process running it died"
 
 
 def now_ms() -> float:
     return time.time() * 1000.0
+
+
+def lease_ms() -> float:
+    """How long a running action stays claimed without a renewal: ``$CONVEXHTTP_LEASE_MS``,
+    else 30 s. Past it, another machine's runner marks the action failed."""
+    text = os.environ.get(LEASE_ENV, "").strip()
+    if not text:
+        return LEASE_MS
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 100 <= value < float("inf"):
+        raise ValueError(f"${LEASE_ENV}={text!r}: give the lease in ms, at least 100")
+    return value
 
 
 # --- scheduling ------------------------------------------------------------------------
@@ -293,6 +310,7 @@ class JobRunner:
         self._running: set[str] = set()  # ids of this process's actions in flight
         self._action_threads = action_threads
         self._pool: ThreadPoolExecutor | None = None
+        self.lease_ms = lease_ms()
         self.error_backoff = 0.0
 
     # -- life cycle
@@ -340,7 +358,11 @@ class JobRunner:
                 logger.exception("scheduler: error while running due jobs; trying again")
                 self.error_backoff = min(max(self.error_backoff * 2, 0.1), 5.0)
                 next_due = now_ms() + self.error_backoff * 1000
-            timeout = min(max(0.0, (next_due - now_ms()) / 1000), _IDLE_CHECK_S)
+            timeout = min(
+                max(0.0, (next_due - now_ms()) / 1000),
+                _IDLE_CHECK_S,
+                self.lease_ms / 3000,  # renew our leases well before they run out
+            )
             if self._wake.is_set():
                 self._wake.clear()
                 continue
@@ -455,7 +477,7 @@ class JobRunner:
             fields = {k: v for k, v in job.items() if k not in ("_id", "_creationTime", "_nextTs")}
             fields["state"] = {"kind": "inProgress"}
             fields["_runner"] = self.identity
-            fields["_leaseUntil"] = now_ms() + LEASE_MS
+            fields["_leaseUntil"] = now_ms() + self.lease_ms
             system.replace(job_id, fields)
             return True
 
@@ -506,7 +528,7 @@ class JobRunner:
                 job = system.get(job_id)
                 if job is not None and job.get("_runner") == self.identity:
                     fields = {k: v for k, v in job.items() if k not in ("_id", "_creationTime")}
-                    fields["_leaseUntil"] = now_ms() + LEASE_MS
+                    fields["_leaseUntil"] = now_ms() + self.lease_ms
                     system.replace(job_id, fields)
 
         self.runtime.transact(renew, name="renew leases")
@@ -578,7 +600,7 @@ class JobRunner:
                     )
                 else:
                     fields["_runner"] = self.identity
-                    fields["_leaseUntil"] = now + LEASE_MS
+                    fields["_leaseUntil"] = now + self.lease_ms
                     start_action.append((fn, job.args, cron["name"]))
                 system.replace(cron_id, fields)
                 return

@@ -11,7 +11,10 @@ compares the sequences value by value:
 - float64: IEEE-754 total order (``-NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN``);
 - strings and bytes: the bytes with ``00`` escaped as ``00 FF``, ended by ``00``;
 - arrays: the elements' keys, ended by ``00``; objects: name then value for each
-  field in name order, ended by ``00``.
+  field in name order, ended by ``00``. The empty field name is ``00 FE`` rather than
+  Convex's bare ``00``, which is also the end of an object: ``{}`` followed by more
+  must sort below ``{"": x}`` whatever follows, and after a whole value comes a tag
+  or an end (below ``FE``), never ``FE`` or the ``FF`` of an escaped NUL.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any, Final
 
 from .values import UNSET
 
-__all__ = ["compare", "key_successor", "sort_key", "values_key"]
+__all__ = ["after_values", "compare", "key_successor", "sort_key", "values_key"]
 
 UNDEFINED_TAG: Final = b"\x01"
 NULL_TAG: Final = b"\x03"
@@ -35,6 +38,7 @@ _BYTES_TAG: Final = b"\x11"
 _ARRAY_TAG: Final = b"\x12"
 _OBJECT_TAG: Final = b"\x15"
 _END: Final = b"\x00"
+_EMPTY_NAME: Final = b"\x00\xfe"
 
 _pack_u64 = struct.Struct(">Q").pack
 _unpack_u64 = struct.Struct(">Q").unpack
@@ -98,7 +102,7 @@ def _write(value: Any, out: list[bytes]) -> None:
     elif kind is dict:
         out.append(_OBJECT_TAG)
         for name in sorted(value):
-            out.append(_escaped(name.encode()))
+            out.append(_escaped(name.encode()) if name else _EMPTY_NAME)
             _write(value[name], out)
         out.append(_END)
     elif value is UNSET:
@@ -150,8 +154,20 @@ def compare(a: Any, b: Any) -> int:
 
 def key_successor(prefix: bytes) -> bytes | None:
     """The least byte string greater than every string that starts with ``prefix``
-    (None when there is none: the prefix is all ``FF``)."""
+    (None when there is none: the prefix is all ``FF``). For the end of the values equal
+    to some value, use ``after_values``: ``"a\\x00"`` starts with the key of ``"a"``."""
     stripped = prefix.rstrip(b"\xff")
     if not stripped:
         return None
     return stripped[:-1] + bytes((stripped[-1] + 1,))
+
+
+def after_values(key: bytes) -> bytes:
+    """A key above every index key whose leading values are exactly those ``key`` encodes,
+    and below every key whose leading values are greater: the end of an equality range.
+
+    Not the next byte string after the prefix: ``"a"`` is ``10 61 00`` and ``"a\\x00"``
+    is ``10 61 00 FF 00``. After a whole value comes a tag (at most ``15``); a longer
+    string or bytes goes on with ``FF``, an object with an empty field name with ``FE``.
+    """
+    return key + b"\xfe"

@@ -23,6 +23,7 @@ For pytest, ``client = convexhttp.testing.fixture(functions="convex")`` in a
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json as jsonlib
 import shutil
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar, Unpack
 from urllib.parse import urlencode, urlsplit
 
+from .auth import UserIdentity
 from .db import Session
 from .deployment import Deployment, Options
 from .fetch import Headers, Response
@@ -86,9 +88,10 @@ class TestClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def with_identity(self, claims: Mapping[str, Any] | Any) -> TestClient:
+    def with_identity(self, claims: Mapping[str, Any] | UserIdentity) -> TestClient:
         """A client over the same app and database whose calls carry this identity (a
-        ``UserIdentity``, or its claims: ``{"subject": ..., "issuer": ..., "name": ...}``)."""
+        ``UserIdentity``, or its fields in Convex's JSON form: ``{"subject": ...,
+        "issuer": ..., "name": ...}``; ``tokenIdentifier`` defaults to ``issuer|subject``)."""
         other = object.__new__(TestClient)
         other.__dict__.update(self.__dict__)
         other.identity = _identity(claims)
@@ -187,7 +190,12 @@ class TestClient:
         if params:
             query = "&".join(q for q in (query, urlencode(params)) if q)
         url = f"{self.base_url}{raw_path}" + (f"?{query}" if query else "")
-        with self.deployment.identity_override(self.identity):
+        override = (
+            contextlib.nullcontext()
+            if self.identity is None  # then the request's Authorization header decides
+            else self.deployment.identity_override(self.identity)
+        )
+        with override:
             reply = self.deployment.dispatcher.handle(
                 url,
                 method.upper(),
@@ -208,8 +216,8 @@ class TestClient:
         )
 
 
-def _identity(claims: Mapping[str, Any] | Any) -> Any:
-    return dict(claims) if isinstance(claims, Mapping) else claims
+def _identity(claims: Mapping[str, Any] | UserIdentity) -> UserIdentity:
+    return claims if isinstance(claims, UserIdentity) else UserIdentity(claims)
 
 
 def fixture(http: HttpRouter | None = None, **options: Unpack[Options]) -> Any:

@@ -246,6 +246,10 @@ class _Literal(Validator):
             raise TypeError(
                 f"v.literal() takes a str, int, float or bool, got {type_name(literal)}"
             )
+        try:
+            check_value(literal)  # an int outside int64, a lone surrogate
+        except TypeError as exc:
+            raise TypeError(f"v.literal(): {exc}") from None
         self.literal = literal
 
     def check(self, value: Any, path: Path, ids: IdTables | None) -> Any:

@@ -9,7 +9,10 @@ Three JSON forms:
 
 - the store's own (``dumps_stored`` / ``loads_stored``): Python's JSON keeps
   ``1`` and ``1.0`` apart and reads ``NaN``/``Infinity`` back, so only bytes
-  need a wrapper, ``{"$bytes": base64}`` (no user key may start with ``$``);
+  need a wrapper, ``{"$bytes": base64}`` (no user key may start with ``$``), and
+  a NaN whose bits are not ``math.nan``'s (``inf - inf`` on x86 has its sign set),
+  ``{"$float": base64}`` as in the wire form: ``NaN`` would read back as
+  ``math.nan``, and index keys order NaNs by their bits;
 - Convex's wire form ``convex_encoded_json`` (``encode_convex_json`` /
   ``decode_convex_json``): int64 as ``{"$integer": base64 of 8 little-endian
   bytes}``, bytes as ``{"$bytes": ...}``, NaN, infinities and -0.0 as
@@ -213,6 +216,8 @@ def _check(value: object, path: tuple[str | int, ...], depth: int) -> None:
         return
     if isinstance(value, (bytearray, memoryview)):
         raise _bad(path, f"is {type_name(value)}: convert it to bytes")
+    if value is UNSET:
+        raise _bad(path, "is UNSET, which only removes a field in db.patch: leave the field out")
     hint = ""
     if isinstance(value, (tuple, set, frozenset)):
         hint = " (use a list)"
@@ -226,45 +231,58 @@ def _check(value: object, path: tuple[str | int, ...], depth: int) -> None:
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=True).encode
 
 
-def _bytes_to_marker(value: Any) -> Any:
+_CANONICAL_NAN: Final = struct.pack("<d", math.nan)
+
+
+def _odd_nan(value: float) -> bool:
+    """A NaN that JSON's ``NaN`` would not give back bit for bit."""
+    return value != value and struct.pack("<d", value) != _CANONICAL_NAN
+
+
+def _to_markers(value: Any) -> Any:
     kind = type(value)
     if kind is bytes:
         return {"$bytes": base64.b64encode(value).decode("ascii")}
     if kind is dict:
-        return {k: _bytes_to_marker(v) for k, v in value.items()}
+        return {k: _to_markers(v) for k, v in value.items()}
     if kind is list:
-        return [_bytes_to_marker(v) for v in value]
+        return [_to_markers(v) for v in value]
     if isinstance(value, bytes):
         return {"$bytes": base64.b64encode(value).decode("ascii")}
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
         return int(value)
+    if isinstance(value, float) and _odd_nan(value):
+        return {"$float": _b64(struct.pack("<d", value))}
     return value
 
 
-def _has_bytes(value: Any) -> bool:
+def _needs_markers(value: Any) -> bool:
     kind = type(value)
     if kind is dict:
-        return any(_has_bytes(v) for v in value.values())
+        return any(_needs_markers(v) for v in value.values())
     if kind is list:
-        return any(_has_bytes(v) for v in value)
-    # bool is an int subclass that JSON writes as it is: only other subclasses need converting
-    return isinstance(value, bytes) or (
-        isinstance(value, int) and kind is not int and kind is not bool
-    )
+        return any(_needs_markers(v) for v in value)
+    if kind is float:
+        return _odd_nan(value)
+    # Subclasses are written as their base; bool needs nothing (JSON writes it as it is).
+    return isinstance(value, (bytes, int, float)) and kind is not int and kind is not bool
 
 
 def dumps_stored(value: Value) -> str:
     """The store's JSON text of a checked value (exact for int64, float64 and bytes)."""
-    if _has_bytes(value):
-        value = _bytes_to_marker(value)
+    if _needs_markers(value):
+        value = _to_markers(value)
     return _dumps(value)
 
 
 def _marker_hook(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1 and "$bytes" in obj:
-        return base64.b64decode(obj["$bytes"])
+    if len(obj) == 1:
+        if "$bytes" in obj:
+            return base64.b64decode(obj["$bytes"])
+        if "$float" in obj:
+            return struct.unpack("<d", base64.b64decode(obj["$float"]))[0]
     return obj
 
 
@@ -286,8 +304,9 @@ _loads_marked = json.JSONDecoder(object_hook=_marker_hook).decode
 
 def loads_stored(text: str) -> Value:
     """The value ``dumps_stored`` wrote."""
-    # "$bytes" can only be a key we wrote: user keys never start with '$'.
-    return _loads_marked(text) if '"$bytes"' in text else _loads_plain(text)
+    # "$bytes" and "$float" can only be keys we wrote: user keys never start with '$'.
+    marked = '"$bytes"' in text or '"$float"' in text
+    return _loads_marked(text) if marked else _loads_plain(text)
 
 
 # --- Convex's wire form ------------------------------------------------------------
@@ -355,7 +374,10 @@ def decode_convex_json(value: Any, path: tuple[str | int, ...] = ()) -> Value:
     if value is None or kind is str or kind is bool or kind is float:
         return value
     if kind is int:
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # a literal past float64, as JSON.parse reads it (and 1e400)
+            return math.inf if value > 0 else -math.inf
     if kind is list:
         return [decode_convex_json(v, (*path, i)) for i, v in enumerate(value)]
     if kind is dict:

@@ -1,0 +1,1 @@
+"""A functions package with every way of declaring a function (tests/data/test_functions.py)."""
