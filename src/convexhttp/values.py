@@ -27,6 +27,7 @@ import base64
 import json
 import math
 import struct
+from collections.abc import Callable
 from typing import Any, Final
 
 __all__ = [
@@ -118,7 +119,51 @@ def _bad(path: tuple[str | int, ...], why: str) -> TypeError:
 
 def check_value(value: object, path: tuple[str | int, ...] = ()) -> None:
     """Raise ``TypeError`` naming the path when ``value`` is not a Convex value."""
-    _check(value, path, 0)
+    if not _is_plain(value, 0):
+        _check(value, path, 0)  # subclasses of the allowed types, and errors with their path
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_plain(value: Any, depth: int) -> bool:
+    """True for a valid value made of the exact built-in types only, checked without
+    building a path per item (the common case); False leaves the verdict to ``_check``."""
+    kind = type(value)
+    if kind is str:
+        return value.isascii() or _encodes(value)
+    if kind is float or kind is bool or value is None or kind is bytes:
+        return True
+    if kind is int:
+        return INT64_MIN <= value <= INT64_MAX  # type: ignore[no-any-return]
+    if depth >= MAX_NESTING:
+        return False
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or key.startswith("$"):
+                return False
+            if not (key.isascii() or _encodes(key)):
+                return False
+            item_kind = type(item)
+            if item_kind is str:
+                if not (item.isascii() or _encodes(item)):
+                    return False
+            elif (
+                item_kind is not float
+                and item_kind is not bool
+                and item is not None
+                and not _is_plain(item, depth + 1)
+            ):
+                return False
+        return True
+    if kind is list:
+        return all(_is_plain(item, depth + 1) for item in value)
+    return False
 
 
 def _check_unicode(text: str, path: tuple[str | int, ...]) -> None:
@@ -221,7 +266,8 @@ def _needs_markers(value: Any) -> bool:
         return any(_needs_markers(v) for v in value)
     if kind is float:
         return _odd_nan(value)
-    return isinstance(value, (bytes, int, float)) and kind is not int  # subclasses: as their base
+    # Subclasses are written as their base; bool needs nothing (JSON writes it as it is).
+    return isinstance(value, (bytes, int, float)) and kind is not int and kind is not bool
 
 
 def dumps_stored(value: Value) -> str:
@@ -240,7 +286,19 @@ def _marker_hook(obj: dict[str, Any]) -> Any:
     return obj
 
 
-_loads_plain = json.JSONDecoder().decode
+# The decoder's C scanner: decode() without its two whitespace regex steps.
+_scan_plain: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _loads_plain(text: str) -> Value:
+    try:
+        value, end = _scan_plain(text, 0)
+    except StopIteration:
+        end = -1
+    # The store writes compact JSON; anything else goes through json.loads (and its errors).
+    return value if end == len(text) else json.loads(text)
+
+
 _loads_marked = json.JSONDecoder(object_hook=_marker_hook).decode
 
 
