@@ -359,9 +359,10 @@ class Session:
     def _checked_fields(self, table: str, fields: Any, what: str) -> dict[str, Any]:
         if not isinstance(fields, dict):
             raise TypeError(f"{what}: a document is a dict, got {type_name(fields)}")
-        check_value(fields)
         validator = self._schema_table(table)
-        if validator is not None:
+        if validator is None:
+            check_value(fields)
+        else:  # a validator checks every value it accepts (v.any() with check_value)
             try:
                 fields = validator.check(fields, (), self.table_of_id)
             except _Mismatch as exc:

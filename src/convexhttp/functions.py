@@ -78,6 +78,9 @@ class RegisteredFunction:
         self.handler = handler
         self.args = args
         self.returns = returns
+        # Validated args are fresh containers: a mutation run again after losing a race
+        # needs no copy of its own (else it gets one per attempt).
+        self.args_need_copy = args is None or not args.copies()
         self.is_async = inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
             getattr(handler, "__call__", None)  # noqa: B004 - an object with an async __call__
         )

@@ -105,6 +105,11 @@ class Validator:
         """Convex's JSON description of the validator (as its function metadata shows it)."""
         return {"type": self.kind}
 
+    def copies(self) -> bool:
+        """True when ``check`` returns new containers all the way down (so what it
+        returns shares nothing mutable with its input)."""
+        return self.kind != "any"
+
     def __repr__(self) -> str:
         return f"v.{self.kind}()"
 
@@ -184,6 +189,8 @@ class _String(Validator):
     kind = "string"
 
     def check(self, value: Any, path: Path, ids: IdTables | None) -> Any:
+        if type(value) is str and value.isascii():
+            return value  # the common case: nothing more to check
         if isinstance(value, str):
             try:
                 check_value(value, path)
@@ -286,6 +293,9 @@ class _Array(Validator):
     def to_json(self) -> dict[str, Any]:
         return {"type": "array", "value": self.element.to_json()}
 
+    def copies(self) -> bool:
+        return self.element.copies()
+
     def __repr__(self) -> str:
         return f"v.array({self.element!r})"
 
@@ -332,6 +342,9 @@ class ObjectValidator(Validator):
             )
         return out
 
+    def copies(self) -> bool:
+        return all(f.copies() for f in self.fields.values())
+
     def extend(self, fields: Mapping[str, Validator]) -> ObjectValidator:
         """A new object validator with more fields (Convex's ``.extend``)."""
         return ObjectValidator({**self.fields, **fields})
@@ -375,6 +388,9 @@ class _Record(Validator):
             )
         return out
 
+    def copies(self) -> bool:
+        return self.values.copies()
+
     def to_json(self) -> dict[str, Any]:
         return {
             "type": "record",
@@ -415,6 +431,9 @@ class _Union(Validator):
     def to_json(self) -> dict[str, Any]:
         return {"type": "union", "value": [m.to_json() for m in self.members]}
 
+    def copies(self) -> bool:
+        return all(m.copies() for m in self.members)
+
     def __repr__(self) -> str:
         return f"v.union({', '.join(repr(m) for m in self.members)})"
 
@@ -434,6 +453,9 @@ class _Optional(Validator):
 
     def to_json(self) -> dict[str, Any]:
         return self.inner.to_json()
+
+    def copies(self) -> bool:
+        return self.inner.copies()
 
     def __repr__(self) -> str:
         return f"v.optional({self.inner!r})"

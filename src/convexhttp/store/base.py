@@ -24,7 +24,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import BinaryIO, Final
+from typing import BinaryIO, Final, NamedTuple
 
 __all__ = [
     "FIRST_USER_TABLE",
@@ -79,8 +79,9 @@ class StoredDocument:
     value: str
 
 
-@dataclass(frozen=True, slots=True)
-class ScannedDocument:
+class ScannedDocument(NamedTuple):
+    """One entry of an index scan and its document (a tuple: thousands are built per query)."""
+
     key: bytes
     id: str
     creation_time: float
