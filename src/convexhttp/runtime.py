@@ -84,26 +84,6 @@ class _AsyncAuth:
     getUserIdentity = get_user_identity
 
 
-def _later(member: str) -> NoReturn:
-    raise NotImplementedError(
-        f"ctx.{member} arrives with convexhttp's scheduler and file storage: not in this release"
-    )
-
-
-class _Pending:
-    """``ctx.storage`` / ``ctx.scheduler`` until they are built: a clear error on use."""
-
-    __slots__ = ("_member",)
-
-    def __init__(self, member: str) -> None:
-        self._member = member
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        _later(f"{self._member}.{name}")
-
-
 def _absent(kind: str, member: str, instead: str) -> AttributeError:
     return AttributeError(f"ctx.{member} is not available in {kind}: {instead}")
 
