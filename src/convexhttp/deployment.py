@@ -217,7 +217,7 @@ class Deployment:
             try:
                 self.database.apply_schema()
                 sync_crons(self.runtime, self.crons)
-                self.files.collect_garbage()
+                self.files.collect_partial()
             finally:
                 self.store.close()  # no connection crosses into a forked worker
         self.runner = JobRunner(self.runtime, self.crons)

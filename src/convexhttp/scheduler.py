@@ -287,7 +287,8 @@ class AsyncScheduler:
 # --- running jobs ----------------------------------------------------------------------
 
 _BATCH: Final = 64
-_IDLE_CHECK_S: Final = 5.0  # the longest sleep: leases and other processes' jobs
+_IDLE_CHECK_S: Final = 5.0
+_MAINTENANCE_S: Final = 600.0  # how often a runner offers to collect unreferenced blobs  # the longest sleep: leases and other processes' jobs
 
 
 def _before(ms: float) -> tuple[bytes, bytes | None]:
@@ -312,6 +313,7 @@ class JobRunner:
         self._pool: ThreadPoolExecutor | None = None
         self.lease_ms = lease_ms()
         self.error_backoff = 0.0
+        self._next_maintenance = 0.0  # monotonic time of the next garbage collection
 
     # -- life cycle
     def start(self) -> None:
@@ -385,6 +387,9 @@ class JobRunner:
             for cron in self._due(CRONS, now):
                 self._run_cron(cron["_id"], run_actions_inline)
         self._renew_leases()
+        if until is None and time.monotonic() >= self._next_maintenance:
+            self._next_maintenance = time.monotonic() + _MAINTENANCE_S
+            self.runtime.files.collect_garbage()
         return self._next_due()
 
     def _due(self, table: str, now: float) -> list[Document]:

@@ -34,7 +34,7 @@ from .db import Session
 from .fetch import URL, Blob, Request, Response
 from .router import HttpRouter
 from .store.base import StoredBlob
-from .values import type_name
+from .values import loads_stored, type_name
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -49,6 +49,8 @@ UPLOAD_PATH: Final = "/api/storage/upload"
 UPLOAD_TTL_MS: Final = 3_600_000  # an hour, as Convex's upload URLs
 _CHUNK: Final = 256 * 1024
 _SECRET_KEY: Final = "storage_secret"
+_GC_KEY: Final = "storage_gc_at"
+GC_AGE_S: Final = 3600.0  # how old an unreferenced blob must be to go (and how often)
 
 
 def _b64url(data: bytes) -> str:
@@ -152,19 +154,38 @@ class Files:
             self.blobs.delete(blob.name)
             raise
 
-    def collect_garbage(self, older_than_s: float = 3600.0) -> int:
+    def collect_partial(self, older_than_s: float = GC_AGE_S) -> int:
+        """Remove half-written blobs of writers that died (cheap: no document is read)."""
+        removed: int = self.blobs.collect(lambda name: True, older_than_s)
+        return removed
+
+    def collect_garbage(self, older_than_s: float = GC_AGE_S) -> int:
         """Remove blobs no ``_storage`` document names (a crash between writing a blob and
-        committing its document leaves one) and half-written ones."""
+        committing its document leaves one) and half-written ones: at most once an hour
+        across every process of the database (the job runners call it)."""
+        now = time.time()
+
+        def claim(session: Session) -> bool:
+            last = session.txn.get_meta(_GC_KEY)
+            if last is not None and now - float(last) < older_than_s:
+                return False
+            session.txn.set_meta(_GC_KEY, repr(now))
+            return True
+
         database = self.runtime.database
+        with database.store.transaction(write=False) as txn:
+            last = txn.get_meta(_GC_KEY)
+        if last is not None and now - float(last) < older_than_s:
+            return 0
+        if not self.runtime.transact(claim, name="storage garbage collection"):
+            return 0
         with database.store.transaction(write=False) as txn:
             session = Session(database, txn, system=True)
             index = session.indexes(STORAGE).get("by_id")
             names = set()
             if index is not None:
                 for row in session.scan(index, None, None, False):
-                    doc = session.get(row.id)
-                    if doc is not None:
-                        names.add(doc.get("_blob"))
+                    names.add(loads_stored(row.value).get("_blob"))
         removed: int = self.blobs.collect(lambda name: name in names, older_than_s)
         if removed:
             logger.info("storage: removed %d unreferenced or partial blob(s)", removed)
