@@ -130,20 +130,29 @@ class MutationCtx:
         self.storage = MutationStorage(runtime.files, session)
         self.scheduler = MutationScheduler(runtime, session)
 
-    def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
-        """Run a query inside this transaction (it sees this mutation's writes)."""
+    def _query(self, ref: Any) -> tuple[RegisteredFunction, AnyCtx]:
+        """A query and its ctx inside this transaction (it sees this mutation's writes)."""
         runtime = self._runtime
         fn = runtime.resolve(ref, "query")
         reader = Session(runtime.database, self._session.txn, view=self._session.view)
-        return runtime.call(fn, runtime.ctx_for(fn, reader, self.auth, read_only=True), args)
+        return fn, runtime.ctx_for(fn, reader, self.auth, read_only=True)
+
+    def _mutation(self, ref: Any) -> tuple[RegisteredFunction, AnyCtx]:
+        runtime = self._runtime
+        fn = runtime.resolve(ref, "mutation")
+        return fn, runtime.ctx_for(fn, self._session, self.auth)
+
+    def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
+        """Run a query inside this transaction (it sees this mutation's writes)."""
+        fn, ctx = self._query(ref)
+        return self._runtime.call(fn, ctx, args)
 
     def run_mutation(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
         """Run a mutation as part of this transaction: if it raises, only its own writes
         are rolled back, and the error reaches the caller."""
-        runtime = self._runtime
-        fn = runtime.resolve(ref, "mutation")
+        fn, ctx = self._mutation(ref)
         with self._session.savepoint():
-            return runtime.call(fn, runtime.ctx_for(fn, self._session, self.auth), args)
+            return self._runtime.call(fn, ctx, args)
 
     runQuery = run_query
     runMutation = run_mutation
@@ -367,19 +376,13 @@ class AsyncMutationCtx:
         self.scheduler = AsyncScheduler(sync.scheduler)
 
     async def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
-        sync = self._sync
-        runtime = sync._runtime
-        fn = runtime.resolve(ref, "query")
-        reader = Session(runtime.database, sync._session.txn, view=sync._session.view)
-        ctx = runtime.ctx_for(fn, reader, sync.auth, read_only=True)
-        return await runtime.call_async(fn, ctx, args)
+        fn, ctx = self._sync._query(ref)
+        return await self._sync._runtime.call_async(fn, ctx, args)
 
     async def run_mutation(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
-        sync = self._sync
-        runtime = sync._runtime
-        fn = runtime.resolve(ref, "mutation")
-        with sync._session.savepoint():
-            return await runtime.call_async(fn, runtime.ctx_for(fn, sync._session, sync.auth), args)
+        fn, ctx = self._sync._mutation(ref)
+        with self._sync._session.savepoint():
+            return await self._sync._runtime.call_async(fn, ctx, args)
 
     runQuery = run_query
     runMutation = run_mutation
