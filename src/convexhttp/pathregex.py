@@ -53,9 +53,7 @@ class _Follow:
     """What can come right after a param's value in its segment."""
 
     units: set[str] = field(default_factory=set)  # first characters (or escapes) of that text
-    capture: bool = False  # another param can follow later in the segment
-    adjacent: Key | None = None  # a default-pattern param that can follow with no text between
-    adjacent_custom: bool = False  # a custom-pattern param that can follow with no text between
+    repeat: bool = False  # a repeat within the segment ('.:ext+') can follow later in it
 
 
 def _follow(lead: str, rest: Sequence[Token]) -> _Follow:
@@ -80,11 +78,7 @@ def _follow(lead: str, rest: Sequence[Token]) -> _Follow:
         inside = text(tok.prefix, at_start)
         ended = "/" in tok.prefix
         if not ended and tok.name is not None:
-            found.capture = True
-            if inside and tok.pattern is None:
-                found.adjacent = found.adjacent or tok
-            elif inside:
-                found.adjacent_custom = True
+            found.repeat = found.repeat or (tok.repeated and "/" not in tok.separator)
             inside = False
         if not ended:
             inside = text(tok.suffix, inside)
@@ -112,34 +106,55 @@ class _Regex:
         )
 
 
-def _default_element(path: str, tokens: Sequence[Token], index: int, key: Key) -> tuple[str, bool]:
-    """The regex for one value of a default param, and whether matching it may be superlinear."""
+def _prev_text(path: str, tokens: Sequence[Token], index: int, key: Key) -> str:
+    """The literal text right before a default param's value (v6.3.0's ``prevText``)."""
+    if key.prefix:
+        return key.prefix
+    prev = tokens[index - 1] if index else ""
+    if isinstance(prev, str):
+        return prev
+    raise PathSyntaxError(
+        path,
+        key.pos,
+        f"parameter {key.name!r} follows a parameter or group with no text between them",
+        "matching them would backtrack catastrophically (ReDoS); put literal text "
+        "between them (e.g. '/:a-:b') or give the second a custom pattern",
+    )
+
+
+def _default_element(path: str, tokens: Sequence[Token], index: int, key: Key) -> str:
+    """The regex for one value of a default param, as path-to-regexp v6.3.0 builds it.
+
+    A value holds no '/' and, when the literal text right before it has no '/', does
+    not contain that text (``/:name.:ext``: ``ext`` holds no '.'), which keeps two
+    params in one segment linear. Two additions keep our own shapes linear: a repeat
+    without a prefix holds no first character of its separator, and a param that an
+    in-segment repeat follows holds no first character of the text between them.
+    """
+    prev = _prev_text(path, tokens, index, key)
+    excluded: set[str] = set()  # text a value cannot contain
+    if prev and "/" not in prev:
+        excluded.add(prev)
+    if key.repeated and not key.prefix and "/" not in key.separator:
+        excluded.add(_first_unit(key.separator))
     found = _follow(key.suffix, tokens[index + 1 :])
-    # A repeat inside a segment ('{-:a}+') followed there by another param whose text
-    # starts like the separator can end after any value: quadratic on a miss.
-    ambiguous = False
-    if key.repeated:
-        sep = key.separator
-        ambiguous = "/" not in sep and found.capture and _first_unit(sep) in found.units
-        found.units.add(_first_unit(sep))
-        found.capture = found.capture or "/" not in sep
-    if found.adjacent is not None:
-        raise PathSyntaxError(
-            path,
-            found.adjacent.pos,
-            "two parameters with no text between them",
-            "matching them would backtrack catastrophically (ReDoS); put literal text "
-            "between them (e.g. '/:a-:b') or give one a custom pattern",
-        )
-    excluded = sorted(found.units - {"/"}) if found.capture else []
-    chars = "".join(re.escape(u) for u in excluded if len(u) == 1)
+    if found.repeat:
+        excluded |= found.units - {"/"}
+    chars = "".join(re.escape(u) for u in sorted(excluded) if len(u) == 1)
     element = f"[^/{chars}]"
-    escapes = [u for u in excluded if len(u) == 3]
-    if escapes:
-        element = f"(?:(?!{'|'.join(escapes)}){element})"
-    # Greedy when the value's end is forced (the usual case); lazy as in v6 otherwise.
-    lazy = found.adjacent_custom or (not found.capture and not found.units <= {"/"})
-    return element + ("+?" if lazy else "+"), ambiguous
+    texts = sorted(u for u in excluded if len(u) > 1)
+    if texts:
+        element = f"(?:(?!{'|'.join(map(re.escape, texts))}){element})"
+    # v6 takes the shortest value; the longest is the same value when a '/' or the end
+    # must come right after it, and faster to find.
+    rest = tokens[index + 1] if index + 1 < len(tokens) else "/"
+    forced = (
+        not key.suffix
+        and isinstance(rest, str)
+        and rest.startswith("/")
+        and (not key.repeated or key.separator.startswith("/"))
+    )
+    return element + ("+" if forced else "+?")
 
 
 def _build(path: str, tokens: Sequence[Token]) -> _Regex:
@@ -176,18 +191,7 @@ def _build(path: str, tokens: Sequence[Token]) -> _Regex:
             out.parts.append(f"(?:{prefix}{suffix}){tok.modifier}")
             continue
         if tok.pattern is None:
-            element, ambiguous = _default_element(path, tokens, index, tok)
-            if ambiguous:
-                raise _superlinear(
-                    path,
-                    tok,
-                    f"repeated parameter {tok.name!r} (separated by {tok.separator!r}) is "
-                    "followed in its segment by text starting like its separator and "
-                    "another parameter",
-                    "this cannot be matched in linear time; start the text after it "
-                    "with another character, put a '/' between them, or use one "
-                    "repeated param at the end of the segment",
-                )
+            element = _default_element(path, tokens, index, tok)
         else:
             element = f"(?:{tok.pattern})"
             out.guarded = True

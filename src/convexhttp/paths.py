@@ -9,16 +9,18 @@ v6, all on purpose:
 - ``s?`` after a plain character makes that one character optional (Express 4).
 - A repeated param or group with no prefix and no suffix repeats across ``/``,
   so ``{:path}*`` spans segments like ``/:path*`` does.
-- Linear-time matching (path-to-regexp's ReDoS advisory, GHSA-9wv6-86v2-598j): a
-  default param followed, in its segment, by text and then another param cannot
-  contain that text's first character (``/:a-:b``: ``a`` holds no ``-``); two
-  default params with no text between them (``/:a:b``) are refused.
+- Linear-time matching (path-to-regexp's ReDoS advisory, GHSA-9wv6-86v2-598j), as
+  v6.3.0 does it: a default param right after literal text without a ``/`` holds no
+  copy of that text (``/:name.:ext``: ``ext`` holds no ``.``, so ``archive.tar.gz``
+  gives ``archive.tar`` and ``gz``), and a default param right after another param or
+  group with no text between them (``/:a:b``) is refused. Two additions for shapes
+  v6.3.0 refuses or matches in quadratic time: a repeat without a prefix holds no
+  first character of its separator (``{:a-}+``), and a param that a repeat follows
+  in its segment holds no first character of the text between them (``/:a.:e+``).
 - Shapes that no regex matches in linear time are refused at compile time, with a
   :class:`PathSyntaxError` naming the position: two repeated params or groups in one
-  path (``/w/:a+/:b+``), a repeated group without a param (``/a{/b}*``), and a
-  repeat inside a segment followed there by text starting like its separator and
-  another param (``/{-:a}+-:b``). A timeout any client can trigger would be a 500
-  and an error log line per request.
+  path (``/w/:a+/:b+``) and a repeated group without a param (``/a{/b}*``). A timeout
+  any client can trigger would be a 500 and an error log line per request.
 - Custom patterns are Python ``regex`` syntax and match the normalised
   (percent-encoded) path. Only they run with a timeout: :data:`MATCH_TIMEOUT`, then
   :class:`PatternTimeout`.
