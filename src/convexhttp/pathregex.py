@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 import regex
 
@@ -92,18 +92,38 @@ def _follow(lead: str, rest: Sequence[Token]) -> _Follow:
 
 
 @dataclass(slots=True)
+class _Piece:
+    """One piece of a route's regex, with what the table matcher needs to know of it."""
+
+    parts: list[str | int]  # regex source; an int opens the group of param i
+    text: str | None = None  # literal text (the only kind that may hold a '/')
+    plain: bool = False  # a whole one-segment value: '[^/]+', no text around it
+    spans: bool = False  # may match a '/' (or the number of '/'s varies): a tail regex
+
+
+def _source(pieces: Sequence[_Piece], groups: Sequence[str] | None) -> str:
+    """The regex of ``pieces``; groups named after ``groups`` when given."""
+    return "".join(
+        p if isinstance(p, str) else ("(" if groups is None else f"(?P<{groups[p]}>")
+        for piece in pieces
+        for p in piece.parts
+    )
+
+
+@dataclass(slots=True)
 class _Regex:
-    parts: list[str | int] = field(default_factory=list)  # int: open the group of param i
+    pieces: list[_Piece] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     separators: list[str | None] = field(default_factory=list)  # None: not repeated
     optional: bool = False  # some param may be absent
     guarded: bool = False  # has a custom pattern: match with a timeout
 
+    def text(self, text: str) -> None:
+        if text:
+            self.pieces.append(_Piece([re.escape(text)], text=text))
+
     def source(self, groups: Sequence[str] | None) -> str:
-        return "".join(
-            p if isinstance(p, str) else ("(" if groups is None else f"(?P<{groups[p]}>")
-            for p in self.parts
-        )
+        return _source(self.pieces, groups)
 
 
 def _prev_text(path: str, tokens: Sequence[Token], index: int, key: Key) -> str:
@@ -162,7 +182,7 @@ def _build(path: str, tokens: Sequence[Token]) -> _Regex:
     first_repeat: Key | None = None
     for index, tok in enumerate(tokens):
         if isinstance(tok, str):
-            out.parts.append(re.escape(tok))
+            out.text(tok)
             continue
         if tok.repeated:
             if first_repeat is not None:
@@ -177,7 +197,7 @@ def _build(path: str, tokens: Sequence[Token]) -> _Regex:
                 )
             first_repeat = tok
         prefix, suffix = re.escape(tok.prefix), re.escape(tok.suffix)
-        optional = "?" if tok.optional else ""
+        slash = "/" in tok.prefix + tok.suffix
         if tok.name is None:
             if tok.repeated:
                 raise _superlinear(
@@ -188,7 +208,7 @@ def _build(path: str, tokens: Sequence[Token]) -> _Regex:
                     "write its text out, make it optional with '?', or use a "
                     "path_prefix route",
                 )
-            out.parts.append(f"(?:{prefix}{suffix}){tok.modifier}")
+            out.pieces.append(_Piece([f"(?:{prefix}{suffix}){tok.modifier}"], spans=slash))
             continue
         if tok.pattern is None:
             element = _default_element(path, tokens, index, tok)
@@ -197,9 +217,18 @@ def _build(path: str, tokens: Sequence[Token]) -> _Regex:
             out.guarded = True
         if tok.repeated:
             element = f"{element}(?:{re.escape(tok.separator)}{element})*"
-        wrap = bool(optional and (prefix or suffix))
-        out.parts += ["(?:" if wrap else "", prefix, len(out.names), element, ")", suffix]
-        out.parts.append(")" + optional if wrap else optional)
+        value: list[str | int] = [len(out.names), element, ")"]
+        # A custom pattern may match a '/', and so may a repeat across '/'.
+        spans = tok.pattern is not None or (tok.repeated and "/" in tok.separator)
+        if tok.optional:
+            # Present or not, with its text: the number of '/'s varies if its text has one.
+            parts = ["(?:", prefix, *value, suffix, ")?"] if prefix or suffix else [*value, "?"]
+            out.pieces.append(_Piece(parts, spans=spans or slash))
+        else:
+            out.text(tok.prefix)  # always there: its '/'s are the path's
+            plain = element == "[^/]+"
+            out.pieces.append(_Piece(value, plain=plain, spans=spans))
+            out.text(tok.suffix)
         out.names.append(tok.name)
         out.separators.append(tok.separator if tok.repeated else None)
         out.optional = out.optional or tok.optional
@@ -211,54 +240,88 @@ def _superlinear(path: str, key: Key, reason: str, hint: str) -> PathSyntaxError
     return PathSyntaxError(path, key.pos, reason, hint)
 
 
-def _literal_segments(tokens: Sequence[Token]) -> tuple[str, ...]:
-    """Leading segments ``s`` such that every matching path starts with ``/s1/s2/.../``.
+#: A leading segment of a route, as the table matcher walks ``path.split("/")``: its
+#: literal text (a dict edge), None for a plain one-segment param (no regex), or a
+#: regex the whole segment must match.
+Segment = str | re.Pattern[str] | None
 
-    The leading text counts up to its last ``/``; its final piece counts too only when
-    what follows it always starts with ``/`` (not when it is optional: ``/a/:b?``
-    matches ``/a``, so its segments are ``()``).
+
+def _plan(pieces: Sequence[_Piece]) -> tuple[tuple[Segment, ...], str | None]:
+    """Cut a route's regex at the '/'s that every path it matches has in those places.
+
+    Returns the leading segments (segment ``i`` matches ``path.split("/")[i]``; the
+    first is the empty text before the leading '/') and the regex source of the rest,
+    matched from the start of the next segment, or None when the segments are all.
     """
-    if not tokens or not isinstance(tokens[0], str):
-        return ()
-    parts = tokens[0].split("/")[1:]
-    if not _always_starts_with_slash(tokens[1:]):
-        parts.pop()  # the last piece may end the path or run on into something dynamic
-    return tuple(parts)
-
-
-def _always_starts_with_slash(tokens: Sequence[Token]) -> bool:
-    """Whether every text ``tokens`` can match is non-empty and starts with ``/``."""
-    for tok in tokens:
-        if isinstance(tok, str):
-            if tok:
-                return tok[0] == "/"
+    segments: list[list[_Piece]] = [[]]
+    for piece in pieces:
+        if piece.text is None:
+            segments[-1].append(piece)
             continue
-        first = tok.prefix or (tok.suffix if tok.name is None else "")
-        if not first.startswith("/"):
-            return False  # a value or other text can come first
-        if not tok.optional:
-            return True
-        # present, it starts with '/'; absent, what follows it comes first
-    return False  # the rest can be empty
+        first, *rest = (
+            [_Piece([re.escape(text)], text=text)] if text else [] for text in piece.text.split("/")
+        )
+        segments[-1] += first
+        segments += rest
+    out: list[Segment] = []
+    for i, segment in enumerate(segments):
+        if any(piece.spans for piece in segment):
+            return tuple(out), "/".join(_source(s, None) for s in segments[i:])
+        if all(piece.text is not None for piece in segment):
+            out.append("".join(piece.text or "" for piece in segment))
+        elif len(segment) == 1 and segment[0].plain:
+            out.append(None)
+        else:
+            out.append(re.compile(_source(segment, None)))
+    return tuple(out), None
 
 
 # -- the compiled form -------------------------------------------------------------
 
 
+class _Guarded:
+    """A ``regex`` pattern (a route with a custom pattern) run with a timeout."""
+
+    __slots__ = ("_pattern", "_route")
+
+    def __init__(self, route: str, tokens: Sequence[Token], source: str) -> None:
+        self._route = route
+        try:
+            self._pattern = regex.compile(source)
+        except (regex.error, ValueError, OverflowError, RecursionError) as exc:
+            pos = next((t.pos for t in tokens if isinstance(t, Key) and t.pattern), 0)
+            raise PathSyntaxError(route, pos, f"invalid parameter pattern ({exc})") from None
+
+    def fullmatch(self, path: str, pos: int = 0) -> regex.Match[str] | None:
+        try:
+            return self._pattern.fullmatch(path, pos, timeout=MATCH_TIMEOUT)
+        except TimeoutError:
+            raise PatternTimeout(
+                f"route {self._route!r} took over {MATCH_TIMEOUT}s to match "
+                f"a {len(path)}-character path; simplify the route's pattern"
+            ) from None
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class CompiledPath:
-    """A route path compiled once; :meth:`match` runs per request."""
+    """A route path compiled once: :meth:`match` is the reference matcher of one route.
+
+    ``segments`` and :meth:`match_tail` are the same regex cut at its fixed '/'s, for
+    a table matcher that walks a request's segments: the values it collects, in
+    order, give :meth:`bind` what ``match`` would return.
+    """
 
     source: str  # the path as the user wrote it
     static: str | None  # the normalised path when the pattern matches exactly one path
-    literal_segments: tuple[str, ...]  # leading whole segments of literal text
     key: str  # equal for patterns that match the same paths the same way
-    _plain: re.Pattern[str] | None = field(repr=False)  # stdlib regex, when linear by construction
-    _guarded: regex.Pattern[str] | None = field(repr=False)  # else: run with a timeout
-    _fast: bool = field(repr=False)  # every group always matches, is not repeated, is its name
+    segments: tuple[Segment, ...]  # see Segment: the walked part of the route
+    names: tuple[str, ...]  # param names, in the order of their values
+    simple: bool  # every param always has one value: bind is dict(zip(names, values))
+    has_tail: bool  # match_tail must match what follows the segments
+    # The whole route: stdlib re when linear by construction, else regex with a timeout.
+    _regex: re.Pattern[str] | _Guarded = field(repr=False)
+    _tail: re.Pattern[str] | _Guarded | None = field(repr=False)  # what follows the segments
     _params: tuple[tuple[str, str | None], ...] = field(repr=False)  # per group: name, separator
-    # "<literal>/:name" patterns: (the literal text up to and with the last "/", the name)
-    _tail: tuple[str, str] | None = field(default=None, repr=False)
 
     def match(self, path: str) -> Params | None:
         """The params if the normalised ``path`` matches, else None.
@@ -266,45 +329,28 @@ class CompiledPath:
         Raises ``ParamDecodeError`` for a param that is not percent-encoded UTF-8
         and ``PatternTimeout`` when a custom pattern runs past :data:`MATCH_TIMEOUT`.
         """
-        plain = self._plain
-        m = plain.fullmatch(path) if plain is not None else self._match_guarded(path)
+        m = self._regex.fullmatch(path)
         if m is None:
             return None
-        if self._fast and "%" not in path:
+        if self.simple and "%" not in path:
             return m.groupdict()
-        return self._decoded(m.groups())
+        return self.bind(m.groups())
 
-    def matcher(self) -> Callable[[str], Params | None]:
-        """:meth:`match` as a closure specialised for this pattern (the router's hot path)."""
-        plain = self._plain
-        if self._tail is not None:
-            return _tail_matcher(*self._tail)
-        if plain is None or not self._fast:
-            return self.match
-        fullmatch = plain.fullmatch
-        decoded = self._decoded
+    def match_tail(self, path: str, pos: int) -> Sequence[str | None] | None:
+        """The values of what follows the segments, matched from ``pos``, or None.
 
-        def match(path: str) -> Params | None:
-            m = fullmatch(path)
-            if m is None:
-                return None
-            if "%" not in path:
-                return m.groupdict()
-            return decoded(m.groups())
+        ``pos`` is where segment ``len(segments)`` starts in the normalised ``path``.
+        Raises ``PatternTimeout`` as :meth:`match` does.
+        """
+        assert self._tail is not None
+        m = self._tail.fullmatch(path, pos)
+        return None if m is None else m.groups()
 
-        return match
+    def bind(self, values: Sequence[str | None]) -> Params:
+        """The params from the values of the route's groups, percent-decoded.
 
-    def _match_guarded(self, path: str) -> regex.Match[str] | None:
-        assert self._guarded is not None
-        try:
-            return self._guarded.fullmatch(path, timeout=MATCH_TIMEOUT)
-        except TimeoutError:
-            raise PatternTimeout(
-                f"route {self.source!r} took over {MATCH_TIMEOUT}s to match "
-                f"a {len(path)}-character path; simplify the route's pattern"
-            ) from None
-
-    def _decoded(self, values: tuple[Any, ...]) -> Params:
+        Raises ``ParamDecodeError`` for a value that is not percent-encoded UTF-8.
+        """
         params: Params = {}
         for (name, separator), value in zip(self._params, values, strict=True):
             if value is None:
@@ -318,37 +364,6 @@ class CompiledPath:
         return params
 
 
-def _tail_matcher(head: str, name: str) -> Callable[[str], Params | None]:
-    """The matcher of ``<head>:name``, ``head`` ending in "/": no regex needed."""
-    start = len(head)
-
-    def match(path: str) -> Params | None:
-        if not path.startswith(head):
-            return None
-        value = path[start:]
-        if not value or "/" in value:
-            return None
-        return {name: decode_param(name, value) if "%" in value else value}
-
-    return match
-
-
-def _tail_of(tokens: Sequence[Token]) -> tuple[str, str] | None:
-    """``(head, name)`` when ``tokens`` are literal text then one plain one-segment param."""
-    if not tokens or len(tokens) > 2:
-        return None
-    last = tokens[-1]
-    if not isinstance(last, Key) or last.name is None or last.pattern is not None:
-        return None
-    if last.modifier or last.suffix:
-        return None
-    text = tokens[0] if len(tokens) == 2 else ""
-    if not isinstance(text, str):
-        return None
-    head = text + last.prefix
-    return (head, last.name) if head.endswith("/") else None
-
-
 def compile_path(path: str) -> CompiledPath:
     """Compile a route path; raises ``PathSyntaxError`` naming the position of a fault."""
     if not path.startswith("/"):
@@ -360,25 +375,23 @@ def compile_path(path: str) -> CompiledPath:
     identifiers = all(n.isidentifier() for n in built.names)
     source = built.source(built.names if identifiers else None)
     key = built.source(None) + "".join(f"\0{s}" for s in built.separators if s is not None)
+    segments, tail = _plan(built.pieces)
+
+    def compile_(source: str) -> re.Pattern[str] | _Guarded:
+        return _Guarded(path, tokens, source) if built.guarded else re.compile(source)
+
     return CompiledPath(
         source=path,
         static=static,
-        literal_segments=_literal_segments(tokens),
         key=key,
-        _plain=None if built.guarded else re.compile(source),
-        _guarded=_compile_guarded(path, source, tokens) if built.guarded else None,
-        _fast=identifiers and not built.optional and not any(built.separators),
+        segments=segments,
+        names=tuple(built.names),
+        simple=identifiers and not built.optional and not any(built.separators),
+        has_tail=tail is not None,
+        _regex=compile_(source),
+        _tail=None if tail is None else compile_(tail),
         _params=tuple(zip(built.names, built.separators, strict=True)),
-        _tail=None if built.guarded else _tail_of(tokens),
     )
-
-
-def _compile_guarded(path: str, source: str, tokens: Sequence[Token]) -> regex.Pattern[str]:
-    try:
-        return regex.compile(source)
-    except (regex.error, ValueError, OverflowError, RecursionError) as exc:
-        pos = next((t.pos for t in tokens if isinstance(t, Key) and t.pattern is not None), 0)
-        raise PathSyntaxError(path, pos, f"invalid parameter pattern ({exc})") from None
 
 
 def compile_prefix(prefix: str) -> str:
