@@ -99,6 +99,7 @@ class _Piece:
     text: str | None = None  # literal text (the only kind that may hold a '/')
     plain: bool = False  # a whole one-segment value: '[^/]+', no text around it
     spans: bool = False  # may match a '/' (or the number of '/'s varies): a tail regex
+    rest: bool = False  # a required '[^/]+' repeat across '/': one value per segment
 
 
 def _source(pieces: Sequence[_Piece], groups: Sequence[str] | None) -> str:
@@ -167,14 +168,25 @@ def _default_element(path: str, tokens: Sequence[Token], index: int, key: Key) -
         element = f"(?:(?!{'|'.join(map(re.escape, texts))}){element})"
     # v6 takes the shortest value; the longest is the same value when a '/' or the end
     # must come right after it, and faster to find.
-    rest = tokens[index + 1] if index + 1 < len(tokens) else "/"
-    forced = (
-        not key.suffix
-        and isinstance(rest, str)
-        and rest.startswith("/")
-        and (not key.repeated or key.separator.startswith("/"))
-    )
+    forced = not key.suffix and _slash_or_end(tokens[index + 1 :])
+    if key.repeated and not key.separator.startswith("/"):
+        forced = False
     return element + ("+" if forced else "+?")
+
+
+def _slash_or_end(tokens: Sequence[Token]) -> bool:
+    """Whether whatever ``tokens`` match starts with '/' or is empty."""
+    for tok in tokens:
+        if isinstance(tok, str):
+            if tok:
+                return tok.startswith("/")
+            continue
+        first = tok.prefix if tok.name is not None else tok.prefix + tok.suffix
+        if not first.startswith("/"):
+            return False  # its value or its text can come first
+        if not tok.optional:
+            return True
+    return True
 
 
 def _build(path: str, tokens: Sequence[Token]) -> _Regex:
@@ -215,6 +227,7 @@ def _build(path: str, tokens: Sequence[Token]) -> _Regex:
         else:
             element = f"(?:{tok.pattern})"
             out.guarded = True
+        rest = tok.repeated and element == "[^/]+" and tok.separator == "/"
         if tok.repeated:
             element = f"{element}(?:{re.escape(tok.separator)}{element})*"
         value: list[str | int] = [len(out.names), element, ")"]
@@ -227,7 +240,7 @@ def _build(path: str, tokens: Sequence[Token]) -> _Regex:
         else:
             out.text(tok.prefix)  # always there: its '/'s are the path's
             plain = element == "[^/]+"
-            out.pieces.append(_Piece(value, plain=plain, spans=spans))
+            out.pieces.append(_Piece(value, plain=plain, spans=spans, rest=rest))
             out.text(tok.suffix)
         out.names.append(tok.name)
         out.separators.append(tok.separator if tok.repeated else None)
@@ -246,12 +259,13 @@ def _superlinear(path: str, key: Key, reason: str, hint: str) -> PathSyntaxError
 Segment = str | re.Pattern[str] | None
 
 
-def _plan(pieces: Sequence[_Piece]) -> tuple[tuple[Segment, ...], str | None]:
+def _plan(pieces: Sequence[_Piece]) -> tuple[tuple[Segment, ...], str | None, bool]:
     """Cut a route's regex at the '/'s that every path it matches has in those places.
 
     Returns the leading segments (segment ``i`` matches ``path.split("/")[i]``; the
-    first is the empty text before the leading '/') and the regex source of the rest,
-    matched from the start of the next segment, or None when the segments are all.
+    first is the empty text before the leading '/'), the regex source of the rest,
+    matched from the start of the next segment (None when the segments are all), and
+    whether that rest is a ``/:name+`` taking every remaining segment, one value each.
     """
     segments: list[list[_Piece]] = [[]]
     for piece in pieces:
@@ -266,14 +280,16 @@ def _plan(pieces: Sequence[_Piece]) -> tuple[tuple[Segment, ...], str | None]:
     out: list[Segment] = []
     for i, segment in enumerate(segments):
         if any(piece.spans for piece in segment):
-            return tuple(out), "/".join(_source(s, None) for s in segments[i:])
+            tail = segments[i:]
+            every = len(tail) == 1 and len(segment) == 1 and segment[0].rest
+            return tuple(out), "/".join(_source(s, None) for s in tail), every
         if all(piece.text is not None for piece in segment):
             out.append("".join(piece.text or "" for piece in segment))
         elif len(segment) == 1 and segment[0].plain:
             out.append(None)
         else:
             out.append(re.compile(_source(segment, None)))
-    return tuple(out), None
+    return tuple(out), None, False
 
 
 # -- the compiled form -------------------------------------------------------------
@@ -318,6 +334,8 @@ class CompiledPath:
     names: tuple[str, ...]  # param names, in the order of their values
     simple: bool  # every param always has one value: bind is dict(zip(names, values))
     has_tail: bool  # match_tail must match what follows the segments
+    # The tail is one '/:name+' value: every remaining segment, when none is empty.
+    rest: bool
     # The whole route: stdlib re when linear by construction, else regex with a timeout.
     _regex: re.Pattern[str] | _Guarded = field(repr=False)
     _tail: re.Pattern[str] | _Guarded | None = field(repr=False)  # what follows the segments
@@ -375,7 +393,7 @@ def compile_path(path: str) -> CompiledPath:
     identifiers = all(n.isidentifier() for n in built.names)
     source = built.source(built.names if identifiers else None)
     key = built.source(None) + "".join(f"\0{s}" for s in built.separators if s is not None)
-    segments, tail = _plan(built.pieces)
+    segments, tail, rest = _plan(built.pieces)
 
     def compile_(source: str) -> re.Pattern[str] | _Guarded:
         return _Guarded(path, tokens, source) if built.guarded else re.compile(source)
@@ -388,6 +406,7 @@ def compile_path(path: str) -> CompiledPath:
         names=tuple(built.names),
         simple=identifiers and not built.optional and not any(built.separators),
         has_tail=tail is not None,
+        rest=rest,
         _regex=compile_(source),
         _tail=None if tail is None else compile_(tail),
         _params=tuple(zip(built.names, built.separators, strict=True)),
