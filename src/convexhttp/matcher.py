@@ -228,14 +228,9 @@ class _Branch(Generic[R]):
     def before(self, n: int | None) -> float:
         """The order a route must come before to win here with a path of ``n``
         segments (None: of any length)."""
-        return (
-            min(
-                (other.first if n is None else other.first_at.get(n, math.inf))
-                for other in self.others
-            )
-            if self.others
-            else math.inf
-        )
+        if n is None:
+            return min((other.first for other in self.others), default=math.inf)
+        return min((other.first_at.get(n, math.inf) for other in self.others), default=math.inf)
 
 
 def _compile_match(
