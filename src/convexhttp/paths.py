@@ -1,9 +1,10 @@
 """Route paths: the public names of path syntax, normalisation and matching (SPEC 3, 3.1).
 
 The work is split by job: :mod:`.pathnorm` (normal form of request paths and route
-text, param decoding), :mod:`.pathsyntax` (lexer and parser), :mod:`.pathregex` (one
-linear-time regex per route: the reference matcher). Deviations from path-to-regexp
-v6, all on purpose:
+text, param decoding), :mod:`.pathsyntax` (lexer and parser), :mod:`.pathlinear` (what
+a param may hold so that matching stays linear), :mod:`.pathregex` (one regex per
+route: the reference matcher, cut at its fixed '/'s for the router's
+:mod:`.matcher`). Deviations from path-to-regexp v6.3.0, all on purpose:
 
 - Matching is anchored, case-sensitive and strict: ``/a`` does not match ``/a/``.
 - ``s?`` after a plain character makes that one character optional (Express 4).
