@@ -905,28 +905,32 @@ def cross_check(
 # --- timing -----------------------------------------------------------------------------
 
 
-def run_rounds(
-    lookups: dict[str, Lookup], reqs: Sequence[tuple[str, str]], rounds: int, seconds: float
-) -> dict[str, list[float]]:
-    """Seconds per lookup for every router in every round; the order rotates each round.
+Requests = Sequence[tuple[str, str]]
 
-    Each router repeats the requests for about ``seconds`` per round (the slow ones
-    fewer times), so a round is short and the routers see the same machine.
+
+def run_rounds(
+    jobs: dict[str, tuple[Lookup, Requests]], rounds: int, seconds: float
+) -> dict[str, list[float]]:
+    """Seconds per lookup for every job in every round; the order rotates each round.
+
+    Each job repeats its requests for about ``seconds`` per round (the slow ones
+    fewer times), so a round is short and the jobs see the same machine.
     """
 
-    def once(lookup: Lookup, reps: int) -> float:
+    def once(lookup: Lookup, reqs: Requests, reps: int) -> float:
         start = time.perf_counter()
         for _ in range(reps):
             for path, method in reqs:
                 lookup(path, method)
         return time.perf_counter() - start
 
-    reps = {name: max(1, int(seconds / max(once(f, 1), 1e-9))) for name, f in lookups.items()}
-    names = list(lookups)
+    reps = {name: max(1, int(seconds / max(once(*job, 1), 1e-9))) for name, job in jobs.items()}
+    names = list(jobs)
     out: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
-            out[name].append(once(lookups[name], reps[name]) / (reps[name] * len(reqs)))
+            lookup, reqs = jobs[name]
+            out[name].append(once(lookup, reqs, reps[name]) / (reps[name] * len(reqs)))
     return out
 
 
@@ -960,7 +964,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds, seconds = (5, 0.02) if args.quick else (args.rounds, 0.1)
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    per_lookup: dict[int, float] = {}
+    ours_by_size: dict[str, tuple[Lookup, Requests]] = {}
     print(f"{len(ALL_ROUTES)} paths, {sum(len(r.methods) for r in ALL_ROUTES)} routes in all")
     print(f"{rounds} interleaved rounds. 'convexhttp' is normalize_path + match, as dispatch")
     print("routes a raw path; 'convexhttp match' is the match alone, on a path in normal form")
@@ -970,15 +974,15 @@ def main(argv: list[str] | None = None) -> int:
         routes = table(n)
         reqs = unambiguous(routes, requests(routes, seed=n))
         expected = expected_answers(routes, reqs)
-        lookups: dict[str, Lookup] = {}
+        jobs: dict[str, tuple[Lookup, Requests]] = {}
         for name, build in ROUTERS.items():
             built = build(routes)
             if built is None:
                 continue
             cross_check(name, *built, reqs, expected)
-            lookups[name] = built[0]
-        times = run_rounds(lookups, reqs, rounds, seconds)
-        per_lookup[n] = statistics.median(times[OURS])
+            jobs[name] = built[0], reqs
+        ours_by_size[f"N={n}"] = jobs[OURS]
+        times = run_rounds(jobs, rounds, seconds)
         misses = sum(a[0] != "hit" for a in expected)
         print(
             f"N={n}: {sum(len(r.methods) for r in routes)} routes on {len(routes)} paths, "
@@ -996,11 +1000,13 @@ def main(argv: list[str] | None = None) -> int:
             ns = statistics.median(values) * 1e9
             print(f"  {name:<18}{ns:>10,.0f}  {cells[0]:<22}{cells[1]}")
         print()
-    if len(sizes) > 1:
-        first, last = sizes[0], sizes[-1]
+    if len(sizes) > 1:  # timed in the same rounds, so the machine's load cancels out
+        first, last = f"N={sizes[0]}", f"N={sizes[-1]}"
+        times = run_rounds({first: ours_by_size[first], last: ours_by_size[last]}, rounds, seconds)
+        ratios = [b / a for a, b in zip(times[first], times[last], strict=True)]
         print(
-            f"convexhttp per lookup, N={last} / N={first}: "
-            f"{per_lookup[last] / per_lookup[first]:.2f}x (target <= 1.5x)"
+            f"convexhttp per lookup, {last} / {first}: {statistics.median(ratios):.2f}x "
+            f"({spread(ratios)}; target <= 1.5x)"
         )
     biggest = table(max(sizes))
     built = build_times(biggest, max(3, rounds // 3))
