@@ -1,19 +1,28 @@
 """Requests per second end to end: each adapter against its native peer, on real gunicorn.
 
-Every server is gunicorn with one sync worker on a loopback port, serving the
-same tiny handler (200, a 5-byte ``hello``); wrk (``-t1 -c4``) drives it.
-Pairs: a raw WSGI callable vs ``WSGIApp``; a native Flask view vs our
-blueprint; a native Django view vs our Django view (same settings and
-middleware for both). Logging is equal for all: gunicorn's access log is off
-and the ``convexhttp`` logger is set to WARNING, so no server writes a line per
-request. Rounds alternate the servers and the median counts; the ratios are
-the result. Run: ``make bench-e2e`` (or ``python benchmarks/e2e.py [--quick]``).
+Every server is gunicorn with one worker on a loopback port, first a sync worker
+(a connection per request), then a gthread worker (4 threads, HTTP keep-alive), and
+serves two handlers: a tiny GET (200, a 5-byte ``hello``) and a JSON POST (the body
+parsed and sent back as JSON). wrk (``-t1 -c4``) drives them. Apps: a raw WSGI
+callable (the floor), ``WSGIApp`` and Falcon's ``App``; a native Flask view and our
+blueprint; a native Django view and our Django view (same settings and middleware);
+and ``convexhttp serve`` as users run it, its access line on (the others log
+nothing per request: gunicorn's access log is off and the ``convexhttp`` logger is
+at WARNING).
+
+Rounds alternate the servers; a ratio is the median of the per-round ratios, with
+its spread. Beside requests per second (``rps``), each run reads the worker's CPU
+time from /proc: CPU per request (``cpu``) is the figure that survives a machine
+shared with other work. Run: ``make bench-e2e`` or
+``python benchmarks/e2e.py [--quick] [--duration S] [--rounds N]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import re
 import shutil
 import statistics
@@ -30,21 +39,29 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 BODY = b"hello"
-# name -> (gunicorn target, request path)
-SERVERS = {
-    "raw WSGI": ("benchmarks.e2e:make_app('raw')", "/hello"),
-    "WSGIApp": ("benchmarks.e2e:make_app('wsgiapp')", "/hello"),
-    "Flask view": ("benchmarks.e2e:make_app('flask')", "/hello"),
-    "Flask blueprint": ("benchmarks.e2e:make_app('flask_blueprint')", "/hooks/hello"),
-    "Django view": ("benchmarks.e2e:make_app('django')", "/hello"),
-    "Django adapter": ("benchmarks.e2e:make_app('django_adapter')", "/hooks/hello"),
+PAYLOAD = json.dumps({"name": "ada", "tags": ["a", "b"], "n": 1}).encode()
+
+# name -> (make_app kind, path prefix of its two handlers)
+APPS = {
+    "raw WSGI": ("raw", ""),
+    "WSGIApp": ("wsgiapp", ""),
+    "Falcon App": ("falcon", ""),
+    "Flask view": ("flask", ""),
+    "Flask blueprint": ("flask_blueprint", "/hooks"),
+    "Django view": ("django", ""),
+    "Django adapter": ("django_adapter", "/hooks"),
 }
-# (what, numerator, denominator, target)
-RATIOS = [
-    ("WSGIApp / raw WSGI", "WSGIApp", "raw WSGI", 0.85),
-    ("WSGIApp / Flask view", "WSGIApp", "Flask view", 1.3),
-    ("Flask blueprint / Flask view", "Flask blueprint", "Flask view", 0.9),
-    ("Django adapter / Django view", "Django adapter", "Django view", 0.9),
+SERVE = "convexhttp serve"
+WORKERS = {"sync": [], "gthread": ["--worker-class", "gthread", "--threads", "4"]}
+KINDS = ("GET", "POST")
+# (what, numerator, denominator, target per kind or None)
+RATIOS: list[tuple[str, str, str, dict[str, float] | None]] = [
+    ("WSGIApp / raw WSGI", "WSGIApp", "raw WSGI", None),
+    ("WSGIApp / Falcon App", "WSGIApp", "Falcon App", {"GET": 0.95, "POST": 0.9}),
+    ("Flask blueprint / Flask view", "Flask blueprint", "Flask view", {"GET": 0.9, "POST": 0.9}),
+    ("Django adapter / Django view", "Django adapter", "Django view", {"GET": 0.9, "POST": 0.9}),
+    (f"{SERVE} / WSGIApp", SERVE, "WSGIApp", {"GET": 0.97, "POST": 0.97}),
+    (f"{SERVE} / Falcon App", SERVE, "Falcon App", None),
 ]
 
 urlpatterns: list[Any] = []  # the Django servers' URLconf, filled by make_app
@@ -59,32 +76,77 @@ def _router() -> Any:
     def hello(ctx: ActionCtx, request: Request) -> Response:
         return Response(BODY)
 
-    http = http_router()
-    http.route(path="/hello", handler=hello)
+    def echo(ctx: ActionCtx, request: Request) -> Response:
+        return Response.json(request.json())
+
+    router = http_router()
+    router.route(path="/hello", handler=hello)
+    router.route(path="/echo", method="POST", handler=echo)
+    return router
+
+
+#: What ``convexhttp serve benchmarks.e2e:http`` serves.
+http = _router()
+
+
+def _quiet(router: Any) -> Any:
     logging.getLogger("convexhttp").setLevel(logging.WARNING)
-    return http
+    return router
+
+
+def _adapter(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """An adapter for ``args`` whose functions are this module's (it has none: no database)."""
+    return build(*args, functions=__name__, **kwargs)
 
 
 def _raw_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(BODY)))])
-    return [BODY]
+    if environ["REQUEST_METHOD"] == "POST":
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.dumps(json.loads(environ["wsgi.input"].read(size))).encode()
+        kind = "application/json"
+    else:
+        body, kind = BODY, "text/plain"
+    start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _falcon_app() -> Any:
+    import falcon
+
+    class Hello:
+        def on_get(self, req: Any, resp: Any) -> None:
+            resp.data = BODY
+            resp.content_type = "text/plain"
+
+    class Echo:
+        def on_post(self, req: Any, resp: Any) -> None:
+            resp.media = req.get_media()
+
+    app = falcon.App()
+    app.add_route("/hello", Hello())
+    app.add_route("/echo", Echo())
+    return app
 
 
 def _flask_app(blueprint: bool) -> Any:
-    from flask import Flask
+    from flask import Flask, jsonify, request
 
     app = Flask(__name__)
     if blueprint:
         from convexhttp.adapters.flask import blueprint as convexhttp_blueprint
 
         app.register_blueprint(
-            convexhttp_blueprint(_router(), url_prefix="/hooks", functions=__name__)
+            _adapter(convexhttp_blueprint, _quiet(_router()), url_prefix="/hooks")
         )
     else:
 
         @app.route("/hello")
         def hello() -> str:
             return BODY.decode()
+
+        @app.route("/echo", methods=["POST"])
+        def echo() -> Any:
+            return jsonify(request.get_json())
 
     return app
 
@@ -93,8 +155,9 @@ def _django_app(adapter: bool) -> Any:
     import django
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest, HttpResponse, JsonResponse
     from django.urls import include, path
+    from django.views.decorators.csrf import csrf_exempt
 
     settings.configure(
         DEBUG=False,
@@ -111,13 +174,17 @@ def _django_app(adapter: bool) -> Any:
     if adapter:
         from convexhttp.adapters.django import urls
 
-        urlpatterns.append(path("hooks/", include(urls(_router(), functions=__name__))))
+        urlpatterns.append(path("hooks/", include(_adapter(urls, _quiet(_router())))))
     else:
 
         def hello(request: HttpRequest) -> HttpResponse:
             return HttpResponse(BODY, content_type="text/plain")
 
-        urlpatterns.append(path("hello", hello))
+        @csrf_exempt  # as our view is: a webhook carries no CSRF token
+        def echo(request: HttpRequest) -> HttpResponse:
+            return JsonResponse(json.loads(request.body))
+
+        urlpatterns.extend([path("hello", hello), path("echo", echo)])
     return get_wsgi_application()
 
 
@@ -128,7 +195,9 @@ def make_app(kind: str) -> Any:
     if kind == "wsgiapp":
         from convexhttp.adapters.wsgi import WSGIApp
 
-        return WSGIApp(_router(), functions=__name__)
+        return _adapter(WSGIApp, _quiet(_router()))
+    if kind == "falcon":
+        return _falcon_app()
     if kind in ("flask", "flask_blueprint"):
         return _flask_app(kind == "flask_blueprint")
     if kind in ("django", "django_adapter"):
@@ -139,68 +208,137 @@ def make_app(kind: str) -> Any:
 # --- the driver --------------------------------------------------------------------------
 
 
-def wrk(url: str, seconds: int) -> tuple[float, str]:
-    """Requests/sec wrk measured, and any error lines it printed."""
-    out = subprocess.run(
-        ["wrk", "-t1", "-c4", f"-d{seconds:g}s", url], capture_output=True, text=True, check=True
-    ).stdout
-    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not match:
+def wrk(url: str, seconds: int, script: Path | None) -> tuple[float, int, str]:
+    """Requests/sec and requests wrk measured, and any error lines it printed."""
+    argv = ["wrk", "-t1", "-c4", f"-d{seconds}s", url]
+    if script is not None:
+        argv[1:1] = ["-s", str(script)]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    count = re.search(r"(\d+) requests in", out)
+    if not rate or not count:
         raise RuntimeError(f"unexpected wrk output:\n{out}")
     errors = [line.strip() for line in out.splitlines() if "errors" in line or "Non-2xx" in line]
-    return float(match.group(1)), "; ".join(errors)
+    return float(rate[1]), int(count[1]), "; ".join(errors)
+
+
+def worker_cpu(master: int) -> float:
+    """CPU seconds (user + system) the master's worker processes have used."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for task in Path(f"/proc/{master}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def check(url: str, kind: str) -> None:
+    """The handler answers as the others do before it is timed."""
+    data = PAYLOAD if kind == "POST" else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as reply:
+        body = reply.read()
+    want = json.loads(PAYLOAD) if kind == "POST" else None
+    ok = reply.status == 200 and (json.loads(body) == want if want is not None else body == BODY)
+    if not ok:
+        raise AssertionError(f"{url}: {reply.status} {body[:200]!r}")
+
+
+def median_ratio(a: list[float], b: list[float]) -> tuple[float, float, float]:
+    ratios = [x / y for x, y in zip(a, b, strict=True)]
+    return statistics.median(ratios), min(ratios), max(ratios)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="one round of 2-second runs")
-    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds; the median counts")
+    parser.add_argument("--quick", action="store_true", help="one round of 1-second runs")
+    parser.add_argument("--duration", type=int, default=2, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the median counts")
     args = parser.parse_args()
     if args.quick:
-        args.duration, args.rounds = 2, 1
+        args.duration, args.rounds = 1, 1
     if shutil.which("wrk") is None:
         sys.exit("wrk not found: apt-get install -y wrk (make bench-e2e installs it)")
 
     from tests import support  # free ports, readiness wait, process-group shutdown
 
-    results: dict[str, list[float]] = {name: [] for name in SERVERS}
+    names = [*APPS, SERVE]
+    rps: dict[tuple[str, str, str], list[float]] = {}
+    cpu: dict[tuple[str, str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        servers: dict[str, support.Server] = {}
-        try:
-            for name, (app, path) in SERVERS.items():
-                server = support.gunicorn(app, Path(tmp) / f"{len(servers)}.log")
-                servers[name] = server
-                url = server.url + path
-                with urllib.request.urlopen(url) as reply:  # the handler answers before we time it
-                    assert reply.status == 200 and reply.read() == BODY, (name, server.output())
-                wrk(url, 1)  # warm-up
-            for round_ in range(args.rounds):
-                order = list(SERVERS) if round_ % 2 == 0 else list(reversed(SERVERS))
-                for name in order:
-                    rps, errors = wrk(servers[name].url + SERVERS[name][1], args.duration)
-                    results[name].append(rps)
-                    if errors:
-                        print(f"  {name}: {errors}", file=sys.stderr)
-        finally:
-            for server in servers.values():
-                server.stop()
+        script = Path(tmp) / "post.lua"
+        script.write_text(
+            'wrk.method = "POST"\n'
+            f"wrk.body = {json.dumps(PAYLOAD.decode())}\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
+        for worker, options in WORKERS.items():
+            servers: dict[str, support.Server] = {}
+            try:
+                for name in names:
+                    log = Path(tmp) / f"{worker}-{len(servers)}.log"
+                    if name == SERVE:  # as users run it: its own gunicorn, its access line
+                        threads = options[-1] if worker == "gthread" else "1"
+                        servers[name] = support.convexhttp_serve(
+                            "benchmarks.e2e:http", log, "--threads", threads
+                        )
+                    else:
+                        target = f"benchmarks.e2e:make_app({APPS[name][0]!r})"
+                        servers[name] = support.gunicorn(target, log, *options)
+                for name, server in servers.items():
+                    prefix = APPS[name][1] if name in APPS else ""
+                    for kind in KINDS:
+                        url = server.url + prefix + ("/echo" if kind == "POST" else "/hello")
+                        check(url, kind)
+                        wrk(url, 1, script if kind == "POST" else None)  # warm-up
+                for round_ in range(args.rounds):
+                    order = names if round_ % 2 == 0 else names[::-1]
+                    for kind in KINDS:
+                        for name in order:
+                            server = servers[name]
+                            prefix = APPS[name][1] if name in APPS else ""
+                            url = server.url + prefix + ("/echo" if kind == "POST" else "/hello")
+                            before = worker_cpu(server.proc.pid)
+                            rate, count, errors = wrk(
+                                url, args.duration, script if kind == "POST" else None
+                            )
+                            used = worker_cpu(server.proc.pid) - before
+                            rps.setdefault((worker, kind, name), []).append(rate)
+                            cpu.setdefault((worker, kind, name), []).append(used / max(count, 1))
+                            if errors:
+                                print(f"  {worker} {kind} {name}: {errors}", file=sys.stderr)
+            finally:
+                for server in servers.values():
+                    server.stop()
 
     print(
-        f"gunicorn, 1 sync worker; wrk -t1 -c4 -d{args.duration}s, {args.rounds} round(s) "
-        "alternating the servers; access log off, convexhttp logger at WARNING"
+        f"gunicorn, 1 worker (sync; gthread with 4 threads and keep-alive); wrk -t1 -c4 "
+        f"-d{args.duration}s; {args.rounds} round(s) alternating the servers"
     )
-    print(f"{'server':<18}{'median req/s':>14}{'min':>9}{'max':>9}")
-    for name, values in results.items():
-        print(
-            f"{name:<18}{statistics.median(values):>14,.0f}{min(values):>9,.0f}{max(values):>9,.0f}"
-        )
-    print()
-    for what, num, den, target in RATIOS:
-        # The ratio within each round (the pair ran seconds apart), then the median of those.
-        ratio = statistics.median(a / b for a, b in zip(results[num], results[den], strict=True))
-        verdict = "ok" if ratio >= target else "BELOW TARGET"
-        print(f"{what:<30}{ratio:>6.2f}x  (target >= {target}x) {verdict}")
+    for worker in WORKERS:
+        for kind in KINDS:
+            print(f"\n{worker}, {kind}:")
+            print(f"  {'server':<18}{'median rps':>11}{'min':>9}{'max':>9}{'cpu/request':>14}")
+            for name in names:
+                values = rps[worker, kind, name]
+                us = statistics.median(cpu[worker, kind, name]) * 1e6
+                print(
+                    f"  {name:<18}{statistics.median(values):>11,.0f}{min(values):>9,.0f}"
+                    f"{max(values):>9,.0f}{us:>11.0f} us"
+                )
+            print(f"  {'ratio (higher: the first is faster)':<36}{'rps':>18}{'cpu':>22}")
+            for what, num, den, targets in RATIOS:
+                r, lo, hi = median_ratio(rps[worker, kind, num], rps[worker, kind, den])
+                c, clo, chi = median_ratio(cpu[worker, kind, den], cpu[worker, kind, num])
+                target = (targets or {}).get(kind)
+                verdict = ""
+                if target is not None:
+                    verdict = f"  target >= {target}: {'ok' if c >= target else 'BELOW'} (cpu)"
+                print(
+                    f"  {what:<36}{r:>6.2f}x ({lo:.2f}-{hi:.2f})"
+                    f"{c:>10.2f}x ({clo:.2f}-{chi:.2f}){verdict}"
+                )
 
 
 if __name__ == "__main__":

@@ -236,6 +236,40 @@ class TestLookup:
         ]
 
 
+class TestTables:
+    def test_routes_added_after_a_lookup_are_found(self) -> None:
+        http = http_router()
+        http.route(path="/a/:id", handler=h1)
+        match = http.match  # as an adapter may hold it
+        assert match("/b/1", "GET")[0] is None
+        http.route(path="/b/:id", handler=h2)
+        route, params, _ = match("/b/1", "GET")
+        assert route is not None and route.handler is h2 and params == {"id": "1"}
+        assert http.lookup("/b/1", "GET") == (h2, "GET", "/b/:id", {"id": "1"})
+
+    def test_many_siblings(self) -> None:
+        http = http_router()
+        names = [f"s{i:02d}" for i in range(0, 120, 2)]
+        for name in names:
+            http.route(path=f"/{name}/:id", method=["GET", "PUT"], handler=h1)
+        for name in names:
+            assert http.lookup(f"/{name}/7", "PUT") == (h1, "PUT", f"/{name}/:id", {"id": "7"})
+            odd = f"s{int(name[1:]) + 1:02d}"
+            assert http.lookup(f"/{odd}/7", "GET") is None
+        assert http.match("/s10/7", "POST")[2] == {"GET", "PUT"}
+
+    def test_deep_routes(self) -> None:
+        http = http_router()
+        deep = "".join(f"/d{i}/:p{i}" for i in range(40))
+        http.route(path=deep, handler=h2)
+        http.route(path=deep + "/x", handler=h3)
+        path = "".join(f"/d{i}/v{i}" for i in range(40))
+        params = {f"p{i}": f"v{i}" for i in range(40)}
+        assert http.lookup(path, "GET") == (h2, "GET", deep, params)
+        assert http.lookup(path + "/x", "GET") == (h3, "GET", deep + "/x", params)
+        assert http.lookup(path + "/y", "GET") is None
+
+
 class TestSpecExamples:
     """Every SPEC 3.1 example through the router."""
 

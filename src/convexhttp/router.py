@@ -8,14 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .paths import (
-    ParamDecodeError,
-    Params,
-    PatternTimeout,
-    compile_path,
-    compile_prefix,
-    normalize_path,
-)
+from .matcher import Lookup, build_matcher
+from .pathnorm import normalize_path
+from .pathregex import CompiledPath, Params, compile_path, compile_prefix
 
 __all__ = ["ROUTABLE_METHODS", "HttpRouter", "Lookup", "Route", "http_router"]
 
@@ -41,19 +36,8 @@ class _Entry:
 
     shown: str
     order: int
-    match: Callable[[str], Params | None] | None = None  # CompiledPath.match, for patterns
+    compiled: CompiledPath | None = None  # for patterns
     methods: dict[str, Route] = field(default_factory=dict)
-    hits: dict[str, Lookup] = field(default_factory=dict)  # ready answers for param-less routes
-
-
-#: The outcome of a lookup: ``(route, params, allowed)``; when ``route`` is None,
-#: ``allowed`` holds the methods routed for the path (empty: no route at all).
-#: A plain tuple: it is built on every request.
-Lookup = tuple[Route | None, Params, frozenset[str]]
-
-
-_NO_PARAMS: Params = {}
-_EMPTY: frozenset[str] = frozenset()
 
 
 def _is_coroutine_function(handler: Handler) -> bool:
@@ -86,9 +70,9 @@ def _normalize_methods(method: str | Sequence[str], where: str) -> list[str]:
 class HttpRouter:
     """A table of HTTP action routes, looked up in Convex's order.
 
-    Static paths first (a dict), then patterns in registration order (indexed by
-    their leading literal segments, so a lookup never scans every pattern), then
-    path prefixes, longest first.
+    Static paths first, then patterns in registration order, then path prefixes,
+    longest first. The lookup is built from the whole table on the first request
+    after a change (:mod:`.matcher`), never per ``route()`` call.
     """
 
     def __init__(self) -> None:
@@ -97,14 +81,8 @@ class HttpRouter:
         self._static: dict[str, _Entry] = {}
         self._patterns: dict[str, _Entry] = {}  # CompiledPath.key -> entry
         self._prefixes: dict[str, _Entry] = {}  # normalised prefix -> entry
-        # Pattern routes by the literal text their paths must start with ("/api/users/"
-        # for "/api/users/:id"): each key holds, in registration order, every pattern
-        # whose literal head is a prefix of that key, so one probe finds all candidates.
-        self._heads: dict[str, list[_Entry]] = {}
-        self._candidates: dict[str, tuple[_Entry, ...]] = {}
-        self._max_head_length = 0
-        self._max_prefix_length = 0
         self._count = 0
+        self._matcher: Callable[[str, str], Lookup[Route]] | None = None  # None: to build
 
     # -- registration --------------------------------------------------------
 
@@ -134,7 +112,8 @@ class HttpRouter:
         else:
             assert path_prefix is not None
             self._add_prefix(path_prefix, method, handler)
-        self._compile()
+        self._matcher = None  # the next lookup builds the matcher again
+        self.__dict__.pop("match", None)
 
     def _add_path(self, path: str, method: str | Sequence[str], handler: Handler) -> None:
         if not isinstance(path, str) or not path.startswith("/"):
@@ -142,40 +121,25 @@ class HttpRouter:
         methods = _normalize_methods(method, repr(path))
         compiled = compile_path(path)
         if compiled.static is not None:
-            entry = self._static.get(compiled.static)
-            table = self._static
-            slot = compiled.static
+            table, slot = self._static, compiled.static
         else:
-            entry = self._patterns.get(compiled.key)
-            table = self._patterns
-            slot = compiled.key
-        new = entry is None
-        if entry is None:
-            match = None if compiled.static is not None else compiled.matcher()
-            entry = _Entry(path, self._count, match)
+            table, slot = self._patterns, compiled.key
+        entry = table.get(slot) or _Entry(path, self._count, compiled)
         self._register(entry, path, methods, handler)
-        if new:
+        if slot not in table:
             self._count += 1
             table[slot] = entry
-            if compiled.static is None:
-                self._index_pattern(entry, compiled.literal_segments)
 
     def _add_prefix(self, prefix: str, method: str | Sequence[str], handler: Handler) -> None:
         if not isinstance(prefix, str):
             raise ValueError(f"route path_prefix {prefix!r} must be a string")
         methods = _normalize_methods(method, f"prefix {prefix!r}")
         normalized = compile_prefix(prefix)
-        entry = self._prefixes.get(normalized)
-        new = entry is None
-        if entry is None:
-            entry = _Entry(prefix + "*", self._count)
+        entry = self._prefixes.get(normalized) or _Entry(prefix + "*", self._count)
         self._register(entry, prefix + "*", methods, handler)
-        if new:
+        if normalized not in self._prefixes:
             self._count += 1
             self._prefixes[normalized] = entry
-            # Longest first; equal lengths cannot overlap, so their order is moot.
-            self._prefixes = dict(sorted(self._prefixes.items(), key=lambda kv: -len(kv[0])))
-            self._max_prefix_length = max(self._max_prefix_length, len(normalized))
 
     @staticmethod
     def _register(entry: _Entry, shown: str, methods: list[str], handler: Handler) -> None:
@@ -188,22 +152,7 @@ class HttpRouter:
                 )
         is_async = _is_coroutine_function(handler)
         for m in methods:
-            route = entry.methods[m] = Route(shown, m, handler, is_async)
-            if entry.match is None:
-                entry.hits[m] = (route, _NO_PARAMS, _EMPTY)
-
-    def _index_pattern(self, entry: _Entry, segments: tuple[str, ...]) -> None:
-        head = "/" + "".join(f"{segment}/" for segment in segments)
-        if head not in self._heads:
-            self._heads[head] = []
-            ancestors = [e for h, own in self._heads.items() if head.startswith(h) for e in own]
-            self._candidates[head] = tuple(sorted(ancestors, key=lambda e: e.order))
-        self._heads[head].append(entry)
-        # The newest entry comes last in registration order: append it below its head.
-        for key, candidates in self._candidates.items():
-            if key.startswith(head):
-                self._candidates[key] = (*candidates, entry)
-        self._max_head_length = max(self._max_head_length, len(head))
+            entry.methods[m] = Route(shown, m, handler, is_async)
 
     # -- inspection ----------------------------------------------------------
 
@@ -213,7 +162,7 @@ class HttpRouter:
         for group in (
             sorted(self._static.values(), key=lambda e: e.order),
             sorted(self._patterns.values(), key=lambda e: e.order),
-            self._prefixes.values(),
+            [e for _, e in sorted(self._prefixes.items(), key=lambda kv: -len(kv[0]))],
         ):
             for entry in group:
                 out.extend((r.path, r.method, r.handler) for r in entry.methods.values())
@@ -235,100 +184,25 @@ class HttpRouter:
 
     # -- the hot path --------------------------------------------------------
 
-    def match(self, path: str, method: str) -> Lookup:
+    def match(self, path: str, method: str) -> Lookup[Route]:
         """Find the route for a normalised ``path`` and an upper-case ``method``.
 
-        Raises ``ParamDecodeError`` for an invalid escape in a param value, and
-        ``PatternTimeout`` when a custom pattern runs too long. (Replaced per
-        instance by the compiled matcher; this is its documentation.)
+        Returns ``(route, params, allowed)``: ``allowed`` is empty on a hit, and on a
+        miss holds the methods routed for the path (empty: no route at all). Raises
+        ``ParamDecodeError`` for an invalid escape in a param value, and
+        ``PatternTimeout`` when a custom pattern runs too long. The first call after
+        a change builds the matcher and puts it in this method's place.
         """
-        return self._compile()(path, method)
-
-    def _compile(self) -> Callable[[str, str], Lookup]:
-        """Build the lookup as one closure over the tables (locals, not attributes:
-        this runs on every request). Called again after every registration."""
-        static = self._static
-        index = {
-            head: tuple((e.match, e.methods) for e in entries)
-            for head, entries in self._candidates.items()
-        }
-        max_head = self._max_head_length
-        prefixes = self._prefixes
-        max_prefix = self._max_prefix_length
-        no_params = _NO_PARAMS
-        empty = _EMPTY
-
-        def match(path: str, method: str) -> Lookup:
-            if method == "HEAD":
-                method = "GET"
-            entry = static.get(path)
-            if entry is not None:
-                hit = entry.hits.get(method)
-                if hit is not None:
-                    return hit
-
-            candidates: tuple[tuple[Any, dict[str, Route]], ...] = ()
-            if index:
-                # The longest indexed head that the path starts with (heads end in "/").
-                end = path.rfind("/", 0, max_head)
-                while end >= 0:
-                    found = index.get(path[: end + 1])
-                    if found is not None:
-                        candidates = found
-                        break
-                    end = path.rfind("/", 0, end)
-                for candidate_match, methods in candidates:
-                    # A route without the method is never matched here, so its
-                    # params (or a custom pattern's timeout) cannot fail a
-                    # request that a later route serves.
-                    route = methods.get(method)
-                    if route is not None:
-                        params = candidate_match(path)
-                        if params is not None:
-                            return route, params, empty
-
-            if prefixes:
-                # Only slashes within the longest prefix's length can end a prefix.
-                end = path.rfind("/", 0, max_prefix)
-                while end >= 0:
-                    entry = prefixes.get(path[: end + 1])
-                    if entry is not None:
-                        hit = entry.hits.get(method)
-                        if hit is not None:
-                            return hit
-                    end = path.rfind("/", 0, end)
-
-            return None, no_params, allowed_methods(path, candidates)
-
-        def allowed_methods(
-            path: str, candidates: tuple[tuple[Any, dict[str, Route]], ...]
-        ) -> frozenset[str]:
-            """The methods routed for ``path`` (for 405 and OPTIONS): only on a miss."""
-            allowed: set[str] = set()
-            entry = static.get(path)
-            if entry is not None:
-                allowed.update(entry.methods)
-            for candidate_match, methods in candidates:
-                if allowed.issuperset(methods):
-                    continue
-                try:
-                    if candidate_match(path) is None:
-                        continue
-                except ParamDecodeError:
-                    pass  # the pattern matched; only its params were bad
-                except PatternTimeout:
-                    continue
-                allowed.update(methods)
-            end = path.rfind("/", 0, max_prefix)
-            while end >= 0:
-                entry = prefixes.get(path[: end + 1])
-                if entry is not None:
-                    allowed.update(entry.methods)
-                end = path.rfind("/", 0, end)
-            return frozenset(allowed) if allowed else empty
-
-        self.match = match  # type: ignore[method-assign]
-        return match
+        match = self._matcher
+        if match is None:
+            patterns = sorted(self._patterns.values(), key=lambda e: e.order)
+            match = self._matcher = build_matcher(
+                {path: e.methods for path, e in self._static.items()},
+                [(e.compiled, e.methods) for e in patterns if e.compiled is not None],
+                {prefix: e.methods for prefix, e in self._prefixes.items()},
+            )
+            self.match = match  # type: ignore[method-assign,assignment]
+        return match(path, method)
 
 
 def _caller_module() -> str | None:
