@@ -25,7 +25,13 @@ from .fetch import Headers, Response
 from .fetch.headers import is_token
 from .fetch.request import RequestBase
 from .paths import compile_path, compile_prefix
-from .router import Handler, HttpRouter, _is_coroutine_function, _normalize_methods
+from .router import (
+    Handler,
+    HttpRouter,
+    _is_coroutine_function,
+    _normalize_methods,
+    route_target,
+)
 
 __all__ = [
     "DEFAULT_ALLOWED_HEADERS",
@@ -482,15 +488,7 @@ class CorsRouter:
         pathPrefix: str | None = None,
     ) -> None:
         """Register ``handler`` with CORS, and the preflight for its path or prefix."""
-        if pathPrefix is not None:
-            if path_prefix is not None:
-                raise ValueError("route: give path_prefix or pathPrefix, not both")
-            path_prefix = pathPrefix
-        if (path is None) == (path_prefix is None):
-            raise ValueError(
-                f"route(path={path!r}, path_prefix={path_prefix!r}): "
-                "give exactly one of path or path_prefix"
-            )
+        path, path_prefix = route_target(path, path_prefix, pathPrefix)
         where = repr(path) if path is not None else f"prefix {path_prefix!r}"
         if not callable(handler):
             raise ValueError(f"route {where}: handler {handler!r} is not callable")

@@ -67,6 +67,23 @@ def _normalize_methods(method: str | Sequence[str], where: str) -> list[str]:
     return out
 
 
+def route_target(
+    path: str | None, path_prefix: str | None, pathPrefix: str | None
+) -> tuple[str | None, str | None]:
+    """``(path, path_prefix)`` of a ``route()`` call: exactly one of them, ``pathPrefix``
+    being Convex's spelling of ``path_prefix``."""
+    if pathPrefix is not None:
+        if path_prefix is not None:
+            raise ValueError("route: give path_prefix or pathPrefix, not both")
+        path_prefix = pathPrefix
+    if (path is None) == (path_prefix is None):
+        raise ValueError(
+            f"route(path={path!r}, path_prefix={path_prefix!r}): "
+            "give exactly one of path or path_prefix"
+        )
+    return path, path_prefix
+
+
 class HttpRouter:
     """A table of HTTP action routes, looked up in Convex's order.
 
@@ -96,15 +113,7 @@ class HttpRouter:
         pathPrefix: str | None = None,
     ) -> None:
         """Register ``handler`` for ``path`` or ``path_prefix`` and ``method``."""
-        if pathPrefix is not None:
-            if path_prefix is not None:
-                raise ValueError("route: give path_prefix or pathPrefix, not both")
-            path_prefix = pathPrefix
-        if (path is None) == (path_prefix is None):
-            raise ValueError(
-                f"route(path={path!r}, path_prefix={path_prefix!r}): "
-                "give exactly one of path or path_prefix"
-            )
+        path, path_prefix = route_target(path, path_prefix, pathPrefix)
         if not callable(handler):
             raise ValueError(f"route {path or path_prefix!r}: handler {handler!r} is not callable")
         if path is not None:

@@ -40,6 +40,7 @@ __all__ = [
     "StoredDocument",
     "StoredIndex",
     "Transaction",
+    "scan_parameters",
 ]
 
 # System tables have fixed numbers; user tables are numbered from 10001, as Convex's.
@@ -197,6 +198,20 @@ class BlobStore(ABC):
     def collect(self, referenced: Callable[[str], bool], older_than_s: float) -> int:
         """Remove half-written and unreferenced blobs older than ``older_than_s``;
         returns how many went."""
+
+
+def scan_parameters(
+    index_id: int, low: bytes | None, high: bytes | None, descending: bool, limit: int
+) -> tuple[tuple[bool, bool, bool], list[object]]:
+    """Which of the eight scan statements a range needs (low bound? high bound?
+    descending?) and its parameters, in the order every backend's statement takes them."""
+    params: list[object] = [index_id]
+    if low is not None:
+        params.append(low)
+    if high is not None:
+        params.append(high)
+    params.append(limit)
+    return (low is not None, high is not None, descending), params
 
 
 class Store(ABC):

@@ -47,6 +47,7 @@ from .base import (
     StoredIndex,
     StoreError,
     Transaction,
+    scan_parameters,
 )
 from .pg_migrations import MIGRATIONS
 
@@ -308,13 +309,8 @@ class _PgTransaction(Transaction):
         descending: bool,
         limit: int,
     ) -> list[ScannedDocument]:
-        params: list[object] = [index_id]
-        if low is not None:
-            params.append(low)
-        if high is not None:
-            params.append(high)
-        params.append(limit)
-        sql = _SCANS[(low is not None, high is not None, descending)]
+        shape, params = scan_parameters(index_id, low, high, descending, limit)
+        sql = _SCANS[shape]
         return [ScannedDocument(*row) for row in self._execute(sql, params)]
 
     @contextmanager

@@ -30,6 +30,7 @@ from .base import (
     StoredIndex,
     StoreError,
     Transaction,
+    scan_parameters,
 )
 from .blobs import DirectoryBlobs
 
@@ -240,13 +241,8 @@ class _SQLiteTransaction(Transaction):
         descending: bool,
         limit: int,
     ) -> list[ScannedDocument]:
-        params: list[object] = [index_id]
-        if low is not None:
-            params.append(low)
-        if high is not None:
-            params.append(high)
-        params.append(limit)
-        sql = _SCANS[(low is not None, high is not None, descending)]
+        shape, params = scan_parameters(index_id, low, high, descending, limit)
+        sql = _SCANS[shape]
         return [ScannedDocument(*row) for row in self._conn.execute(sql, params)]
 
     @contextmanager
