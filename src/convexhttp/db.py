@@ -240,7 +240,6 @@ class Session:
         # its view: reading the catalog there could cache one that is then rolled back, under
         # a version number that another process's committed change reuses.
         self.view = view if view is not None else database.catalog(txn)
-        self._own_view = False  # True once this transaction changed the catalog
         self.scheduled: list[float] = []  # due times of the jobs this transaction scheduled
         self.budget: Any = None  # what the running function may still schedule
         self.after_commit: list[Callable[[], None]] = []  # e.g. removing a deleted file
@@ -251,7 +250,6 @@ class Session:
 
     def refresh(self) -> None:
         self.view = _CatalogView.of(self.txn.read_catalog())
-        self._own_view = True
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

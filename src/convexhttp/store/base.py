@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import BinaryIO, Final, NamedTuple
@@ -242,8 +242,3 @@ class Store(ABC):
         """Sleep up to ``timeout`` seconds, or until ``wake`` is set or another process
         commits something (for backends that can tell)."""
         wake.wait(timeout)
-
-
-def batched(items: Sequence[IndexEntry], size: int = 500) -> Iterator[Sequence[IndexEntry]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
