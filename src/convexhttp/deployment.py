@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import os
 import weakref
@@ -33,7 +34,7 @@ from .fetch import Request
 from .functions import Functions, defining_package
 from .paths import normalize_path
 from .router import HttpRouter
-from .runtime import ActionCtx, AsyncActionCtx, Auth, Runtime
+from .runtime import ActionCtx, Auth, Runtime
 from .scheduler import JobRunner, sync_crons
 from .schema import Schema
 from .store.base import Store
@@ -179,6 +180,52 @@ _identity_override: contextvars.ContextVar[Any] = contextvars.ContextVar(
 )
 
 
+class _RequestAuth(Auth):
+    """``ctx.auth`` of a request: its ``Authorization`` header, verified when first asked."""
+
+    __slots__ = ("_deployment", "_request", "_request_id")
+
+    def __init__(self, deployment: Deployment, request: Request, request_id: str | None) -> None:
+        self._deployment = deployment
+        self._request = request
+        self._request_id = request_id
+        self._cached = None
+        self._done = False
+
+    def get_user_identity(self) -> Any:
+        if not self._done:
+            self._cached = self._deployment._identity(self._request, self._request_id)
+            self._done = True
+        return self._cached
+
+    getUserIdentity = get_user_identity
+
+
+class _HttpActionCtx(ActionCtx):
+    """The ``ctx`` of an HTTP action (built once per request, so kept to the least):
+    its ``auth`` is the request's ``Authorization`` header, verified when first asked."""
+
+    def __init__(self, deployment: Deployment, request_id: str, request: Request) -> None:
+        if deployment._runner_fork != _forks[0]:
+            deployment.start_scheduler()
+        self._runtime = deployment.runtime
+        self.request_id = request_id
+        self._deployment = deployment
+        self._request = request
+        self._override = _identity_override.get()
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "auth":
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        override = self._override
+        if override is _NO_OVERRIDE:
+            auth: Auth = _RequestAuth(self._deployment, self._request, self.request_id)
+        else:
+            auth = Auth(lambda: override)
+        self.auth = auth
+        return auth
+
+
 class Deployment:
     """An app ready to serve: its router's dispatcher and its functions' runtime."""
 
@@ -235,24 +282,11 @@ class Deployment:
             debug=opts.get("debug", False),
             max_request_body=opts.get("max_request_body", DEFAULT_MAX_BODY_SIZE),
             max_response_body=opts.get("max_response_body", DEFAULT_MAX_BODY_SIZE),
-            ctx_factory=self._http_ctx,
+            ctx_factory=functools.partial(_HttpActionCtx, self),
             system=self.system,
             max_system_body=opts.get("max_upload_size", DEFAULT_MAX_UPLOAD_SIZE),
             access_log=opts.get("access_log", True),
         )
-
-    def _http_ctx(self, rid: str, request: Request, is_async: bool) -> ActionCtx | AsyncActionCtx:
-        if self._runner_fork != _forks[0]:
-            self.start_scheduler()
-        return self.runtime.action_ctx(self.auth_for(request, rid), rid, is_async=is_async)
-
-    def auth_for(self, request: Request, request_id: str | None = None) -> Auth:
-        """``ctx.auth`` for a request: the identity its ``Authorization`` header proves
-        (verified on first use)."""
-        override = _identity_override.get()
-        if override is not _NO_OVERRIDE:
-            return Auth(lambda: override)
-        return Auth(lambda: self._identity(request, request_id))
 
     def _identity(self, request: Request, request_id: str | None) -> Any:
         header = request.headers.get("authorization")

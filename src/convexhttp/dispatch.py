@@ -32,6 +32,7 @@ from .fetch.wire import (
 )
 from .head import RequestHead
 from .logs import access_logger, logger, show_by_default
+from .pathnorm import NEEDS_WORK as _NEEDS_WORK
 from .paths import ParamDecodeError, PatternTimeout, normalize_path
 from .router import HttpRouter, Route
 from .runtime import ActionCtx, AsyncActionCtx
@@ -54,11 +55,6 @@ _random_bits = random.getrandbits  # the module instance is reseeded in forked w
 _perf_counter = time.perf_counter
 
 
-def _new_request_id() -> str:
-    # An id to find a request in the logs, not a secret: the fast PRNG will do.
-    return f"{_random_bits(64):016x}"
-
-
 class _Current(threading.local):
     head: RequestHead | None = None
 
@@ -76,14 +72,14 @@ def current_site() -> str | None:
     return f"{head.scheme}://{head.host}{head.mount.rstrip('/')}"
 
 
-#: ``(request id, request, handler is async) -> ctx``: what a handler gets as ``ctx``.
-CtxFactory = Callable[[str, Request, bool], Any]
+#: ``(request id, request) -> ctx``: what a ``def`` handler gets as ``ctx`` (an
+#: ``async def`` one gets its ``AsyncActionCtx``).
+CtxFactory = Callable[[str, Request], ActionCtx]
 
 
-def _bare_ctx(rid: str, request: Request, is_async: bool) -> Any:
+def _bare_ctx(rid: str, request: Request) -> ActionCtx:
     """The ctx of a router served without functions: ``run_*`` say how to get them."""
-    ctx = ActionCtx(None, request_id=rid)
-    return AsyncActionCtx(ctx) if is_async else ctx
+    return ActionCtx(None, request_id=rid)
 
 
 def _allow_header(methods: Iterable[str]) -> str:
@@ -159,7 +155,8 @@ class Dispatcher:
         """
         log = self.access_log and access_logger.isEnabledFor(logging.INFO)
         start = _perf_counter() if log else 0.0
-        rid = _new_request_id()
+        # An id to find the request in the logs, not a secret: the fast PRNG will do.
+        rid = f"{_random_bits(64):016x}"
         global _last
         _current.head = _last = head
         method = head.method
@@ -190,7 +187,7 @@ class Dispatcher:
         path = head.path
         is_system = False
         try:
-            normalized = normalize_path(path)
+            normalized = path if _NEEDS_WORK.search(path) is None else normalize_path(path)
             if "/." in normalized and _has_dot_segment(normalized):
                 logger.warning("[%s] 400: dot segment in the path %r", rid, head.full_path)
                 return text_reply(400, "Bad Request: '.' and '..' segments are not allowed"), "-"
@@ -237,7 +234,7 @@ class Dispatcher:
                     )
                     return text_reply(413, "Payload Too Large"), route.path
         request = Request._from_server(
-            head.url,
+            head,
             method,
             Headers._from_wire(head.headers),
             body,
@@ -246,15 +243,14 @@ class Dispatcher:
             path_params=params or {},  # a fresh dict: the empty one is shared
             route=route.path,
         )
-        cap = None if is_system else self.max_response_body
-        return self._run(rid, route, request, cap), route.path
+        return self._run(rid, route, request, is_system), route.path
 
-    def _run(self, rid: str, route: Route, request: Request, cap: int | None) -> Reply:
-        ctx = self._ctx_factory(rid, request, route.is_async)
+    def _run(self, rid: str, route: Route, request: Request, is_system: bool) -> Reply:
+        ctx = self._ctx_factory(rid, request)
         handler = route.handler
         try:
             if route.is_async:
-                result = thread_loop.run(handler(ctx, request._as_async()))
+                result = thread_loop.run(handler(AsyncActionCtx(ctx), request._as_async()))
             else:
                 result = handler(ctx, request)
                 if type(result) is not Response and inspect.isawaitable(result):
@@ -302,6 +298,7 @@ class Dispatcher:
             )
             return server_error(rid)
         try:
+            cap = None if is_system else self.max_response_body
             return wire_form(result, cap=cap, report=_report_stream, label=rid)
         except ResponseRefused as exc:
             logger.error("[%s] 500: %s", rid, exc)

@@ -25,7 +25,8 @@ class ParamDecodeError(ValueError):
 
 _UNRESERVED: Final = frozenset(string.ascii_letters + string.digits + "-._~")
 _PCHAR: Final = r"A-Za-z0-9\-._~!$&'()*+,;=:@/"  # pchar and '/', without '%'
-_NEEDS_WORK: Final = re.compile(f"[^{_PCHAR}]")
+#: Finds what normalize_path() would change: None means the path is in normal form.
+NEEDS_WORK: Final = re.compile(f"[^{_PCHAR}]")
 _FIXABLE: Final = re.compile(f"%([0-9A-Fa-f]{{2}})|[^{_PCHAR}%]")
 LONE_PERCENT: Final = re.compile("%(?![0-9A-Fa-f]{2})")
 
@@ -54,7 +55,7 @@ def normalize_path(raw: str) -> str:
     which RFC 3986 does not allow; decoding around one could build a new escape
     (``/%%36%31dmin``) and smuggle a path past a proxy.
     """
-    if _NEEDS_WORK.search(raw) is None:
+    if NEEDS_WORK.search(raw) is None:
         return raw
     lone = LONE_PERCENT.search(raw)
     if lone is not None:

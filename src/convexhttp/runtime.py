@@ -173,6 +173,8 @@ class ActionCtx:
     ``run_query``, ``run_mutation``, ``run_action`` (each call its own transaction)."""
 
     kind: Kind = "action"
+    _parent_job: str | None = None  # the scheduled job running this action, if one is
+    _scheduler: ActionScheduler | None = None
 
     def __init__(
         self,
@@ -185,8 +187,8 @@ class ActionCtx:
         self._runtime = runtime
         self.auth = auth or Auth()
         self.request_id = request_id
-        self._parent_job = parent_job
-        self._scheduler: ActionScheduler | None = None
+        if parent_job is not None:
+            self._parent_job = parent_job
 
     @property
     def storage(self) -> ActionStorage:

@@ -41,13 +41,13 @@ def _server_request(
     if content_type:
         headers.set("content-type", content_type)
     return Request._from_server(
-        "http://a.test/x?y=1", "post", headers, io.BytesIO(data), max_body_size=limit
+        "http://a.test/x?y=1", "POST", headers, io.BytesIO(data), max_body_size=limit
     )
 
 
 def test_from_server_keeps_what_the_server_sent() -> None:
     headers = Headers({"x-a": "1"})
-    request = Request._from_server("http://a.test/x?y=1", "patch", headers, None, max_body_size=KIB)
+    request = Request._from_server("http://a.test/x?y=1", "PATCH", headers, None, max_body_size=KIB)
     assert (request.url, request.method) == ("http://a.test/x?y=1", "PATCH")
     assert request.headers is headers
     assert request.body is None
@@ -57,7 +57,7 @@ def test_from_server_keeps_what_the_server_sent() -> None:
 
 def test_from_server_skips_fetch_method_checks() -> None:
     request = Request._from_server(
-        "http://a.test/", "get", Headers(), io.BytesIO(b"x"), max_body_size=KIB
+        "http://a.test/", "GET", Headers(), io.BytesIO(b"x"), max_body_size=KIB
     )
     assert request.method == "GET"
     assert request.text() == "x"

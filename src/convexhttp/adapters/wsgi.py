@@ -145,16 +145,23 @@ def request_head(
             _host_seen[0] = (seen_host, seen_valid)
         if not seen_valid:  # absent, or garbage a URL parser would refuse
             host = _server_host(environ, scheme)
-    return RequestHead(
-        get("REQUEST_METHOD", "GET").upper(),
-        scheme,
-        host,  # type: ignore[arg-type]  # str after the checks above
-        full_path,
-        path,
-        get("QUERY_STRING", ""),
-        _EnvironHeaders(environ),
-        get("CONTENT_LENGTH") or None,
+    method: str = get("REQUEST_METHOD", "GET")
+    return _new_head(  # RequestHead(...) without the call of its Python __new__
+        RequestHead,
+        (
+            method if method.isupper() else method.upper(),
+            scheme,
+            host,
+            full_path,
+            path,
+            get("QUERY_STRING", ""),
+            _EnvironHeaders(environ),
+            get("CONTENT_LENGTH") or None,
+        ),
     )
+
+
+_new_head = tuple.__new__
 
 
 # environ key -> header name ("" for keys that are not headers): the same few every request.
@@ -216,6 +223,11 @@ class WSGIApp:
         self.dispatcher = self.deployment.dispatcher
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        reply = self.dispatcher.handle(request_head(environ), request_body(environ))
+        body = (
+            request_body(environ)
+            if "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ
+            else None  # as request_body() finds, without its call
+        )
+        reply = self.dispatcher.handle(request_head(environ), body)
         start_response(reply.status_line, reply.headers)
         return reply.body

@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BODY_SIZE = 20 * 1024 * 1024
+TEXT_TYPE = "text/plain;charset=UTF-8"  # a string body's Content-Type
 
 BodyInit: TypeAlias = (
     "str | builtins.bytes | bytearray | memoryview | Blob | FormData | URLSearchParams"
@@ -150,9 +151,9 @@ def extract_body(init: BodyInit | None) -> tuple[Body, str | None]:
     if init is None:
         return NULL_BODY, None
     if type(init) is str:  # the common case first, without the isinstance chain
-        return Body(encode_text(init)), "text/plain;charset=UTF-8"
+        return Body(encode_text(init)), TEXT_TYPE
     if isinstance(init, str):
-        return Body(encode_text(init)), "text/plain;charset=UTF-8"
+        return Body(encode_text(init)), TEXT_TYPE
     if isinstance(init, builtins.bytes | bytearray | memoryview):
         return Body(builtins.bytes(init)), None
     if isinstance(init, Blob):

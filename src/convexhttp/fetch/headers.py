@@ -87,11 +87,12 @@ class Headers(PairIterable[str]):
     # Set when a value with a control character was stored (it may since be gone):
     # the wire then looks at every value; otherwise it trusts them as validated.
     _maybe_wire_unsafe = False
+    # The sorted pairs, until a change (None: to compute); and Response.error()'s lock.
+    _sorted: list[tuple[str, str]] | None = None
+    _immutable = False
 
     def __init__(self, init: HeadersInit | None = None) -> None:
         self._entries: dict[str, list[str]] = {}
-        self._sorted: list[tuple[str, str]] | None = None
-        self._immutable = False
         if init is None:
             return
         if isinstance(init, _WireHeaders):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from .body import NULL_BODY, BodyInit, extract_body, server_body
 from .headers import Headers, HeadersInit, is_token
@@ -31,17 +31,36 @@ def normalize_method(method: object) -> str:
     return upper if upper in _NORMALIZED_METHODS else method
 
 
+class _HasUrl(Protocol):
+    @property
+    def url(self) -> str: ...
+
+
 class RequestBase(BodyReaders):
     """What ``Request`` and ``AsyncRequest`` share: everything but the readers.
 
     ``path_params`` (alias ``params``) and ``route`` are filled in by the router.
     """
 
-    url: str
     method: str
     headers: Headers
     path_params: PathParams
     route: str | None
+    # A server's request builds its URL when first asked (most handlers never do):
+    # ``_url_of.url`` is it.
+    _url: str | None = None
+    _url_of: _HasUrl | None = None
+
+    @property
+    def url(self) -> str:
+        url = self._url
+        if url is None:
+            url = self._url = self._url_of.url  # type: ignore[union-attr]
+        return url
+
+    @url.setter
+    def url(self, value: str) -> None:
+        self._url = value
 
     def __init__(
         self,
@@ -95,7 +114,7 @@ class RequestBase(BodyReaders):
     @classmethod
     def _from_server(
         cls,
-        url: str,
+        url: str | _HasUrl,
         method: str,
         headers: Headers,
         body: SupportsRead | None,
@@ -108,10 +127,14 @@ class RequestBase(BodyReaders):
         """What adapters build: no fetch-side checks (the server accepted the request);
         ``body`` is read lazily, and past ``max_body_size`` bytes raises BodyTooLarge.
         ``content_length``: the header's value when the caller has it at hand (None:
-        read from ``headers``)."""
+        read from ``headers``); ``url``: the URL, or what has it as ``.url`` (read when
+        the handler asks for it); ``method``: upper case already."""
         request = cls.__new__(cls)
-        request.url = url
-        request.method = method.upper()
+        if type(url) is str:
+            request._url = url
+        else:
+            request._url_of = url  # type: ignore[assignment]
+        request.method = method
         request.headers = headers
         if body is None:
             request._body = NULL_BODY

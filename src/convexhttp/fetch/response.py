@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, Protocol, Self, overload
 
-from .blob import LONE_SURROGATE
-from .body import BodyInit, extract_body
+from .blob import LONE_SURROGATE, encode_text
+from .body import TEXT_TYPE, Body, BodyInit, extract_body
 from .headers import Headers, HeadersInit
 from .readers import SyncBodyReaders
 from .url import URL, is_absolute
@@ -20,6 +20,7 @@ _NULL_BODY_STATUSES = {101, 103, 204, 205, 304}
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 _REASON_PHRASE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 _INIT_KEYS = {"status", "statusText", "status_text", "headers"}
+_new_headers = Headers.__new__
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
@@ -71,6 +72,8 @@ class Response(SyncBodyReaders):
     over the same keys in ``init``.
     """
 
+    _type: Literal["default", "error"] = "default"  # Response.error() sets "error"
+
     def __init__(
         self,
         body: BodyInit | None = None,
@@ -80,6 +83,24 @@ class Response(SyncBodyReaders):
         status_text: str | None = None,
         headers: HeadersInit | None = None,
     ) -> None:
+        if (
+            type(body) is str
+            and init is None
+            and status is None
+            and status_text is None
+            and headers is None
+        ):
+            # Response("text"), the most common of all, in one go: as below.
+            self._status = 200
+            self._status_text = ""
+            self.headers = plain = _new_headers(Headers)  # Headers() with one header:
+            plain._entries = {"content-type": [TEXT_TYPE]}
+            try:
+                data = body.encode()
+            except UnicodeEncodeError:
+                data = encode_text(body)
+            self._body = Body(data)
+            return
         if init:
             if unknown := init.keys() - _INIT_KEYS:
                 raise TypeError(f"unsupported Response init keys {sorted(unknown)}")
@@ -106,7 +127,6 @@ class Response(SyncBodyReaders):
         self._status = status
         self._status_text = status_text
         self.headers = Headers(headers)
-        self._type: Literal["default", "error"] = "default"
         self._body, content_type = extract_body(body)
         if status in _NULL_BODY_STATUSES and body is not None:
             raise TypeError(f"a {status} response cannot have a body")

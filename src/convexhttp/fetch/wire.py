@@ -95,6 +95,9 @@ class Reply:
         self.body = []
 
 
+_new_reply = Reply.__new__
+
+
 def text_reply(status: int, text: str, extra: Iterable[tuple[str, str]] = ()) -> Reply:
     data = text.encode()
     length = len(data)
@@ -160,11 +163,26 @@ def wire_form(
         and _FRAMING_NAMES.isdisjoint(headers_in._entries)
     ):
         body.used = True
-        headers = headers_in._sorted_pairs().copy()
         size = len(data)
-        headers.append(("content-length", str(size)))
-        reason = response._status_text or _REASONS.get(status, "Unknown")
-        return Reply(status, reason, headers, [data] if size else [], size)
+        entries = headers_in._entries
+        if len(entries) == 1 and len(values := next(iter(entries.values()))) == 1:
+            # One header (a Response("text")'s Content-Type): nothing to sort or combine.
+            headers = [(next(iter(entries)), values[0]), ("content-length", str(size))]
+        else:
+            headers = headers_in._sorted_pairs().copy()
+            headers.append(("content-length", str(size)))
+        reason = response._status_text
+        if reason or status not in _STATUS_LINES:
+            return Reply(status, reason or "Unknown", headers, [data] if size else [], size)
+        # Reply(status, <its standard reason>, ...), without the call
+        reply = _new_reply(Reply)
+        reply.status = status
+        reply.reason = _REASONS[status]
+        reply.status_line = _STATUS_LINES[status]
+        reply.headers = headers
+        reply.body = [data] if size else []
+        reply.length = size
+        return reply
 
     length = body.length()
     if length is not None and cap is not None and length > cap:
