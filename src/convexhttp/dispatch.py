@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from . import logs
 from .aio import thread_loop
-from .fetch import DEFAULT_MAX_BODY_SIZE, BodyTooLarge, Headers, MalformedBody, Request, Response
+from .fetch import DEFAULT_MAX_BODY_SIZE, BodyTooLarge, MalformedBody, Request, Response
 from .fetch.errors import UnsupportedContentType
 from .fetch.headers import parse_content_length
 from .fetch.wire import (
@@ -236,7 +236,7 @@ class Dispatcher:
         request = Request._from_server(
             head,
             method,
-            Headers._from_wire(head.headers),
+            head.headers,
             body,
             max_body_size=limit,
             content_length=head.content_length,

@@ -146,6 +146,8 @@ def request_head(
         if not seen_valid:  # absent, or garbage a URL parser would refuse
             host = _server_host(environ, scheme)
     method: str = get("REQUEST_METHOD", "GET")
+    headers = _new_environ_headers(_EnvironHeaders)  # _EnvironHeaders(environ), without
+    headers.environ = environ  # the call of its __init__
     return _new_head(  # RequestHead(...) without the call of its Python __new__
         RequestHead,
         (
@@ -155,7 +157,7 @@ def request_head(
             full_path,
             path,
             get("QUERY_STRING", ""),
-            _EnvironHeaders(environ),
+            headers,
             get("CONTENT_LENGTH") or None,
         ),
     )
@@ -197,6 +199,9 @@ class _EnvironHeaders(Iterable[tuple[str, str]]):
             # an empty HTTP_* header is a header; an empty CONTENT_TYPE/LENGTH is an absent one
             if name and (value or key[0] == "H"):
                 yield name, value
+
+
+_new_environ_headers = _EnvironHeaders.__new__
 
 
 def request_body(environ: WSGIEnvironment) -> Any:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, Self
 
 from .body import NULL_BODY, BodyInit, extract_body, server_body
-from .headers import Headers, HeadersInit, is_token
+from .headers import Headers, HeadersInit, _WireHeaders, is_token
 from .readers import AsyncBodyReaders, BodyReaders, SyncBodyReaders
 from .sources import SupportsRead
 from .url import URL
@@ -29,6 +29,9 @@ def normalize_method(method: object) -> str:
     if upper in _FORBIDDEN_METHODS:
         raise TypeError(f"method {method!r} is forbidden")
     return upper if upper in _NORMALIZED_METHODS else method
+
+
+_new_wire_headers = _WireHeaders.__new__
 
 
 class _HasUrl(Protocol):
@@ -116,7 +119,7 @@ class RequestBase(BodyReaders):
         cls,
         url: str | _HasUrl,
         method: str,
-        headers: Headers,
+        headers: Headers | Iterable[tuple[str, str]],
         body: SupportsRead | None,
         *,
         max_body_size: int,
@@ -128,13 +131,19 @@ class RequestBase(BodyReaders):
         ``body`` is read lazily, and past ``max_body_size`` bytes raises BodyTooLarge.
         ``content_length``: the header's value when the caller has it at hand (None:
         read from ``headers``); ``url``: the URL, or what has it as ``.url`` (read when
-        the handler asks for it); ``method``: upper case already."""
+        the handler asks for it); ``method``: upper case already; ``headers``: Headers,
+        or a server's ``(name, value)`` pairs, read when first used (``_from_wire``)."""
         request = cls.__new__(cls)
         if type(url) is str:
             request._url = url
         else:
             request._url_of = url  # type: ignore[assignment]
         request.method = method
+        # A server's (name, value) pairs: as Headers._from_wire(headers), without the call.
+        if not isinstance(headers, Headers):
+            wire = _new_wire_headers(_WireHeaders)
+            wire._pairs = headers
+            headers = wire
         request.headers = headers
         if body is None:
             request._body = NULL_BODY
