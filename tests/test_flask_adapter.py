@@ -180,3 +180,53 @@ def test_the_apps_max_content_length_bounds_the_body_when_stricter() -> None:
     app.config["MAX_CONTENT_LENGTH"] = 10**12  # looser than ours: ours holds
     r = client.post("/hooks/who/x", data=b"z" * (21 * 1024 * 1024))
     assert r.status_code == 413
+
+
+def test_static_routes_under_a_prefix_are_the_routers_exactly() -> None:
+    # Under a url_prefix the router's static paths have werkzeug rules of their own; the
+    # router still decides, on the raw path, and a route added later is served too.
+    router = http_router()
+    router.route(path="/stripe", method="POST", handler=untyped)
+    app = Flask("static")
+    app.register_blueprint(blueprint(router, url_prefix="/hooks", functions=__name__))
+    router.route(path="/later", handler=untyped)
+    client = app.test_client()
+    assert client.post("/hooks/stripe").data == b"raw bytes"
+    assert client.get("/hooks/later").data == b"raw bytes"
+    r = client.get("/hooks/stripe")
+    assert (r.status_code, r.headers["Allow"]) == (405, "POST, OPTIONS")
+    for path in ("/hooks/stripe/", "/hooks/%73tripe"):
+        r = client.post(path)
+        expected = 404 if path.endswith("/") else 200  # %73 is "s": the same path
+        assert r.status_code == expected, path
+
+
+def test_a_limit_set_on_the_request_applies() -> None:
+    # Flask 3.1: request.max_content_length set in a hook bounds this request's body.
+    app = make_app()
+
+    @app.before_request
+    def small() -> None:
+        from flask import request
+
+        request.max_content_length = 10
+
+    client = app.test_client()
+    r = client.post("/hooks/who/x", data=b"z" * 11)
+    assert (r.status_code, r.text) == (413, "Payload Too Large")
+    assert client.post("/hooks/who/x", data=b"z" * 10).status_code == 200
+
+
+def test_blueprint_hooks_apply_to_the_routers_requests() -> None:
+    bp = blueprint(http, url_prefix="/hooks", functions=__name__)
+
+    @bp.after_request
+    def tag(response: Response) -> Response:
+        response.headers["X-Blueprint"] = "1"
+        return response
+
+    app = Flask("bphooks")
+    app.register_blueprint(bp)
+    client = app.test_client()
+    for path in ("/hooks/untyped", "/hooks/who/x", "/hooks/nothing"):
+        assert client.get(path).headers.get("X-Blueprint") == "1", path

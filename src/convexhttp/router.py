@@ -179,6 +179,10 @@ class HttpRouter:
 
     getRoutes = routes
 
+    def static_paths(self) -> list[str]:
+        """The paths routed exactly (no params), in their normal form."""
+        return list(self._static)
+
     def lookup(self, path: str, method: str) -> tuple[Handler, str, str, Params] | None:
         """``(handler, method, routed_path, params)`` for a request, or None.
 

@@ -73,71 +73,70 @@ class _StreamingReply(_SetCookies, StreamingHttpResponse):  # type: ignore[misc]
 
 
 def _response(reply: Reply) -> HttpResponseBase:
-    headers: dict[str, str] = {}  # names are unique here but for Set-Cookie
+    # Django's header store is {lower-case name: (name, value)}; the core's names are
+    # lower-case, and its values were checked when set (no CR, LF, NUL or characters
+    # above U+00FF, as Django would check them again): they go in as they are.
+    store: dict[str, tuple[str, str]] = {}  # unique names but for Set-Cookie
     set_cookies: list[str] = []
-    for name, value in reply.headers:  # the core's names are lower-case already
+    for name, value in reply.headers:
         if name == "set-cookie":
             set_cookies.append(value)
         else:
-            headers[name] = value
-    # Given as content_type, Django's text/html default is never set (and removed).
-    content_type = headers.pop("content-type", None)
+            store[name] = (name, value)
     response: _Reply | _StreamingReply
-    if type(reply.body) is list and "content-length" in headers:
+    body = reply.body
+    if type(body) is list and "content-length" in store:
         # A body in memory: a plain HttpResponse, as Django's middleware expects.
         # (Without a length, e.g. a HEAD of a stream, Django would claim 0.)
-        body = reply.body
         response = _Reply(
-            body[0] if len(body) == 1 else b"".join(body),
-            content_type=content_type,
-            status=reply.status,
-            reason=reply.reason,
-            headers=headers,
+            body[0] if len(body) == 1 else b"".join(body), status=reply.status, reason=reply.reason
         )
     else:
-        response = _StreamingReply(
-            reply.body,
-            content_type=content_type,
-            status=reply.status,
-            reason=reply.reason,
-            headers=headers,
-        )
-    if content_type is None:
-        del response.headers["Content-Type"]  # Django's text/html default is not ours to add
+        response = _StreamingReply(body, status=reply.status, reason=reply.reason)
+    response.headers._store = store  # no text/html of Django's: the reply's headers only
     if set_cookies:
         response.set_cookies = set_cookies
     return response
+
+
+# Settings read once per process, again when one changes (override_settings() in tests).
+_SETTINGS: dict[str, Any] = {}
+
+
+def _setting(name: str, default: Any = None) -> Any:
+    try:
+        return _SETTINGS[name]
+    except KeyError:
+        value = _SETTINGS[name] = getattr(settings, name, default)
+        return value
+
+
+def _forget_settings(**kwargs: Any) -> None:
+    _SETTINGS.clear()
+
+
+setting_changed.connect(_forget_settings)
 
 
 def _proxy_host(request: HttpRequest) -> tuple[str | None, str | None]:
     """Django's scheme and host when it was told about a proxy in front, else (None, None)
     (the environ's, as Django would say without one)."""
     if (
-        settings.USE_X_FORWARDED_HOST
-        or settings.USE_X_FORWARDED_PORT
-        or settings.SECURE_PROXY_SSL_HEADER
+        _setting("USE_X_FORWARDED_HOST")
+        or _setting("USE_X_FORWARDED_PORT")
+        or _setting("SECURE_PROXY_SSL_HEADER")
     ):
         return request.scheme, request.get_host()
     return None, None
 
 
-_UPLOAD_LIMIT: list[tuple[int | None]] = []  # read once, again when a setting changes
-
-
 def _host_limit() -> int | None:
     # Opt-in: Django's DATA_UPLOAD_MAX_MEMORY_SIZE caps form fields Django parses, not
     # bodies in general, so it applies to the router only when the project says so.
-    if not _UPLOAD_LIMIT:
-        opted_in = getattr(settings, "CONVEXHTTP_USE_DATA_UPLOAD_LIMIT", False)
-        _UPLOAD_LIMIT.append((settings.DATA_UPLOAD_MAX_MEMORY_SIZE if opted_in else None,))
-    return _UPLOAD_LIMIT[0][0]
-
-
-def _forget_upload_limit(**kwargs: Any) -> None:  # override_settings() in tests
-    _UPLOAD_LIMIT.clear()
-
-
-setting_changed.connect(_forget_upload_limit)
+    if _setting("CONVEXHTTP_USE_DATA_UPLOAD_LIMIT", False):
+        limit: int | None = _setting("DATA_UPLOAD_MAX_MEMORY_SIZE")
+        return limit
+    return None
 
 
 def view(http: HttpRouter | Deployment, **options: Unpack[Options]) -> View:
@@ -157,12 +156,13 @@ def view(http: HttpRouter | Deployment, **options: Unpack[Options]) -> View:
         path_info: str = request.path_info
         mount = path_info[: len(path_info) - len(path)] if path is not None else ""
         scheme, host = _proxy_host(request)
+        script_name: str = meta.get("SCRIPT_NAME", "")
         head = request_head(
             meta,
-            _wsgi_str(mount),
+            mount if mount.isascii() else _wsgi_str(mount),
             path_info=_server_path_info(meta.get("RAW_URI") or meta.get("REQUEST_URI"), request)
-            or _wsgi_str(path_info),
-            script_name=_wsgi_str(meta.get("SCRIPT_NAME", "")),
+            or (path_info if path_info.isascii() else _wsgi_str(path_info)),
+            script_name=script_name if script_name.isascii() else _wsgi_str(script_name),
             scheme=scheme,
             host=host,
         )
