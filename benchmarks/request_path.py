@@ -4,7 +4,8 @@ tiny GET and JSON POST, and what the access line costs.
 
 In process (default): every app is called as a WSGI server would call it, with a
 fresh environ per call, timed in CPU time of the thread (the machine is shared).
-End to end (``--e2e``): each app on gunicorn (1 sync worker, and 1 gthread worker
+The Django adapter is timed as ``include(urls(http))`` and as ``view(http)`` wired
+with ``re_path`` (no second resolver). End to end (``--e2e``): each app on gunicorn (1 sync worker, and 1 gthread worker
 with 4 threads and keep-alive), driven by wrk; also ``convexhttp serve`` as users
 run it (its access line on) against ``--no-access-log``.
 
@@ -149,10 +150,10 @@ def django_apps() -> tuple[WsgiApp, WsgiApp]:
     from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
     from django.http import HttpRequest, HttpResponse, JsonResponse
-    from django.urls import include, path
+    from django.urls import include, path, re_path
     from django.views.decorators.csrf import csrf_exempt
 
-    from convexhttp.adapters.django import urls
+    from convexhttp.adapters.django import urls, view
 
     def hello(request: HttpRequest) -> HttpResponse:
         return HttpResponse("hello", content_type="text/plain")
@@ -166,6 +167,8 @@ def django_apps() -> tuple[WsgiApp, WsgiApp]:
         path("hello", hello),
         path("echo", echo),
         path("hooks/", include(urls(convexhttp_router(), access_log=False))),
+        # view() wired by hand, without include()'s second resolver (docs/DECISIONS.md)
+        re_path(r"^flat/(?P<path>(?s:.*))$", view(convexhttp_router(), access_log=False)),
     ]
     settings.configure(
         DEBUG=False,
@@ -284,6 +287,8 @@ E2E_RATIOS = [
     ("Flask blueprint / Flask view, POST", "flask blueprint POST", "flask view POST", 0.9),
     ("Django adapter / Django view, GET", "django adapter GET", "django view GET", 0.9),
     ("Django adapter / Django view, POST", "django adapter POST", "django view POST", 0.9),
+    ("Django view() / Django view, GET", "django view() GET", "django view GET", 0.9),
+    ("Django view() / Django view, POST", "django view() POST", "django view POST", 0.9),
     ("serve with / without access line, GET", "serve GET", "serve --no-access-log GET", 0.97),
     ("serve with / without access line, POST", "serve POST", "serve --no-access-log POST", 0.97),
 ]
@@ -326,6 +331,7 @@ def main_e2e(rounds: int, seconds: int) -> None:
     django = "benchmarks.request_path:make_django()"
     apps["django view"] = (lambda log: support.gunicorn(django, log), "")
     apps["django adapter"] = (lambda log: support.gunicorn(django, log), "/hooks")
+    apps["django view()"] = (lambda log: support.gunicorn(django, log), "/flat")
     spec = "benchmarks.request_path:router"
     apps["serve"] = (lambda log: support.convexhttp_serve(spec, log), "")
     apps["serve --no-access-log"] = (
@@ -442,6 +448,8 @@ def main() -> None:
             "Django adapter GET": (django_app, "/hooks/hello", False),
             "Django view POST": (django_app, "/echo", True),
             "Django adapter POST": (django_app, "/hooks/echo", True),
+            "Django view() GET": (django_app, "/flat/hello", False),
+            "Django view() POST": (django_app, "/flat/echo", True),
             "WSGIApp GET, access line": (logged, "/hello", False),
         }
         times = compare(cases, args.rounds, args.number)
@@ -472,6 +480,13 @@ def main() -> None:
             "Django view / adapter, POST (speed)",
             "Django view POST",
             "Django adapter POST",
+            ">= 0.9x",
+        ),
+        ("Django view / view(), GET (speed)", "Django view GET", "Django view() GET", ">= 0.9x"),
+        (
+            "Django view / view(), POST (speed)",
+            "Django view POST",
+            "Django view() POST",
             ">= 0.9x",
         ),
         (

@@ -319,6 +319,19 @@ class TestAuthorization:
             "tokenIdentifier": "https://issuer.example|user-1",
         }
 
+    def test_an_http_actions_ctx_carries_the_bearer_identity(self, client: TestClient) -> None:
+        bearer = {"Authorization": f"Bearer {token('user-7')}"}
+        seen = client.fetch("/whoami", headers=bearer).json()
+        assert seen["direct"] == "user-7"
+        assert seen["via_query"]["subject"] == "user-7"
+        nobody = {"direct": None, "via_query": None}
+        assert client.fetch("/whoami").json() == nobody
+        assert client.fetch("/whoami", headers={"Authorization": "Bearer a.b.c"}).json() == nobody
+        claims = {"subject": "user-8", "issuer": "https://issuer.example"}
+        assert client.with_identity(claims).fetch("/whoami", headers=bearer).json()["direct"] == (
+            "user-8"  # the test's identity wins over the header
+        )
+
     @pytest.mark.parametrize(
         ("header", "status", "code"),
         [

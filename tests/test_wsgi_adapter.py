@@ -104,3 +104,24 @@ def test_an_absolute_form_target_names_the_host() -> None:
         HTTP_HOST="other.example",
     )
     assert (status[:3], body) == ("200", b"http://real.example:8080/u?x=1")
+
+
+def test_a_lower_case_method_is_the_upper_case_one() -> None:
+    http = http_router()
+    http.route(path="/", method="POST", handler=lambda ctx, req: Response(req.method))
+    assert call(WSGIApp(http, functions=__name__), REQUEST_METHOD="post")[2] == b"POST"
+
+
+def test_the_ctx_of_an_http_action_names_what_it_lacks() -> None:
+    http = http_router()
+
+    def h(ctx: Any, req: Request) -> Response:
+        try:
+            ctx.no_such_thing  # noqa: B018
+        except AttributeError as exc:
+            return Response(str(exc))
+        return Response("no error")
+
+    http.route(path="/", handler=h)
+    body = call(WSGIApp(http, functions=__name__), PATH_INFO="/")[2]
+    assert body == b"'ActionCtx' object has no attribute 'no_such_thing'"

@@ -216,7 +216,7 @@ class _HttpActionCtx(ActionCtx):
 
     def __getattr__(self, name: str) -> Any:
         if name != "auth":
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            raise AttributeError(f"'ActionCtx' object has no attribute {name!r}")
         override = self._override
         if override is _NO_OVERRIDE:
             auth: Auth = _RequestAuth(self._deployment, self._request, self.request_id)

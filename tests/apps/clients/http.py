@@ -12,4 +12,17 @@ def count(ctx: ActionCtx, request: Request) -> Response:
     return Response.json(len(ctx.run_query(api.messages.list)))
 
 
+def whoami(ctx: ActionCtx, request: Request) -> Response:
+    # ctx.auth is made when first read, once: the same object each time.
+    assert ctx.auth is ctx.auth
+    identity = ctx.auth.get_user_identity()
+    return Response.json(
+        {
+            "direct": None if identity is None else identity.subject,
+            "via_query": ctx.run_query(api.messages.whoami),
+        }
+    )
+
+
 http.route(path="/count", handler=count)
+http.route(path="/whoami", handler=whoami)
