@@ -105,3 +105,30 @@ def test_serve_log_level_and_access_line(
         assert server.output().count(f"[{rid}] uncaught error") == 1
     finally:
         server.stop()
+
+
+def test_the_access_sink_loses_no_line_under_threads(tmp_path: Path) -> None:
+    import threading
+
+    from convexhttp.logs import AccessSink
+
+    out = tmp_path / "access.log"
+    with out.open("wb") as f:
+        sink = AccessSink(f.fileno())
+
+        def writer(n: int) -> None:
+            for i in range(2000):
+                sink.write(f"t{n} {i}")
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        sink.flush()
+    lines = out.read_text().splitlines()
+    assert len(lines) == 6 * 2000
+    for n in range(6):  # each thread's lines, whole and in its order
+        mine = [line.rsplit(" ", 2)[1:] for line in lines if f" t{n} " in line]
+        assert [int(i) for _, i in mine] == list(range(2000))
+    assert all(" INFO convexhttp.access t" in line for line in lines)

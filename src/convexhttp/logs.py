@@ -17,6 +17,7 @@ app configures logging, records reach the app's handlers instead, never both.
 from __future__ import annotations
 
 import atexit
+import collections
 import logging
 import os
 import sys
@@ -95,50 +96,48 @@ class AccessSink:
     A record, a formatter and a write() per request cost several times a tiny
     request's own work (a system call is dear on a sandboxed machine). Here the
     line is formatted in one step (the timestamp's seconds are reused while they
-    last) and lines are written in batches: when 32 kB are waiting, and by a
+    last) and lines are written in batches: when 256 lines (about 32 kB) are waiting, and by a
     flusher thread every 0.1 s, so a line reaches the log within 0.1 s of its
     request. The format is ``FORMAT``'s, as the logging path writes it.
     """
 
     INTERVAL = 0.1
-    BATCH = 32 * 1024
+    BATCH_LINES = 256  # about 32 kB
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
-        self._lines: list[str] = []
-        self._size = 0
-        self._lock = threading.Lock()
+        # deque.append and popleft are atomic: request threads append without a lock.
+        self._lines: collections.deque[str] = collections.deque()
+        self._flush_lock = threading.Lock()  # one flush at a time keeps lines in order
         self._second = -1
         self._stamp = ""
         self._flusher_fork = -1  # _forks[0] where the flusher thread runs
         atexit.register(self.flush)
 
     def write(self, message: str) -> None:
-        now = time.time()
+        now = _time()
         second = int(now)
         if second != self._second:
             self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
             self._second = second
-        line = f"{self._stamp},{int((now - second) * 1000):03d} INFO convexhttp.access {message}\n"
-        with self._lock:
-            self._lines.append(line)
-            self._size += len(line)
-            full = self._size >= self.BATCH
-        if full:
+        lines = self._lines
+        lines.append(f"{self._stamp},{int((now - second) * 1000):03d} {_PREFIX}{message}\n")
+        if len(lines) >= self.BATCH_LINES:
             self.flush()
         elif self._flusher_fork != _forks[0]:
             self._start_flusher()
 
     def flush(self) -> None:
-        with self._lock:
-            lines, self._lines, self._size = self._lines, [], 0
-        if lines:
-            data = "".join(lines).encode("utf-8", "replace")
-            try:
-                while data:
-                    data = data[os.write(self._fd, data) :]
-            except OSError:
-                pass  # stderr gone: nothing to tell it
+        with self._flush_lock:
+            lines = self._lines
+            taken = [lines.popleft() for _ in range(len(lines))]
+            if taken:
+                data = "".join(taken).encode("utf-8", "replace")
+                try:
+                    while data:
+                        data = data[os.write(self._fd, data) :]
+                except OSError:
+                    pass  # stderr gone: nothing to tell it
 
     def _start_flusher(self) -> None:
         self._flusher_fork = _forks[0]
@@ -149,6 +148,10 @@ class AccessSink:
         while _forks[0] == mine:  # a forked child starts its own
             time.sleep(self.INTERVAL)
             self.flush()
+
+
+_time = time.time
+_PREFIX = "INFO convexhttp.access "
 
 
 #: Set by ``log_to_stderr`` (``convexhttp serve``): the dispatcher writes its access
