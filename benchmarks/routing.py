@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from convexhttp import http_router
+from convexhttp.pathnorm import NEEDS_WORK
 from convexhttp.paths import compile_path, normalize_path
 
 # One path per line: the methods, then the path in path-to-regexp syntax. Where a
@@ -704,8 +705,10 @@ def build_convexhttp(routes: list[Route], normalize: bool = True) -> tuple[Looku
     http.match("/", "GET")  # builds the matcher, which takes the method's place (as in dispatch)
     match = http.match
 
-    def lookup(path: str, method: str) -> Any:
-        return match(normalize_path(path), method)
+    needs_work = NEEDS_WORK.search
+
+    def lookup(path: str, method: str) -> Any:  # exactly as Dispatcher._serve does
+        return match(path if needs_work(path) is None else normalize_path(path), method)
 
     def lookup_normalized(path: str, method: str) -> Any:  # one call deep, as the others
         return match(path, method)
