@@ -165,7 +165,6 @@ def wire_form(
         body.used = True
         size = len(data)
         entries = headers_in._entries
-        entries = headers_in._entries
         if len(entries) == 1:  # a Response("text"): its Content-Type, nothing to sort
             ((name, values),) = entries.items()
             if len(values) == 1:
