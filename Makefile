@@ -58,9 +58,7 @@ bench-fetch: $(STAMP)
 	$(BIN)/python benchmarks/fetch.py
 
 bench-request-path: $(STAMP)
-	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/request_path.py
-	$(BIN)/python benchmarks/request_path.py --e2e
 
 bench-e2e: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -5,10 +5,11 @@ Every server is gunicorn with one worker on a loopback port, first a sync worker
 serves two handlers: a tiny GET (200, a 5-byte ``hello``) and a JSON POST (the body
 parsed and sent back as JSON). wrk (``-t1 -c4``) drives them. Apps: a raw WSGI
 callable (the floor), ``WSGIApp`` and Falcon's ``App``; a native Flask view and our
-blueprint; a native Django view and our Django view (same settings and middleware);
-and ``convexhttp serve`` as users run it, its access line on (the others log
-nothing per request: gunicorn's access log is off and the ``convexhttp`` logger is
-at WARNING).
+blueprint; a native Django view and our Django adapter, as ``include(urls(http))``
+and as ``view(http)`` wired with ``re_path`` (same settings and middleware); and
+``convexhttp serve`` as users run it, its access line on, beside ``--no-access-log``
+(what the line costs). The others log nothing per request: gunicorn's access log is
+off and the ``convexhttp`` logger is at WARNING.
 
 Rounds alternate the servers; a ratio is the median of the per-round ratios, with
 its spread. Beside requests per second (``rps``), each run reads the worker's CPU
@@ -50,8 +51,11 @@ APPS = {
     "Flask blueprint": ("flask_blueprint", "/hooks"),
     "Django view": ("django", ""),
     "Django adapter": ("django_adapter", "/hooks"),
+    # view() wired by hand with re_path: no second resolver, as include() has
+    "Django view()": ("django_view", "/flat"),
 }
 SERVE = "convexhttp serve"
+SERVE_QUIET = "serve --no-access-log"
 WORKERS = {"sync": [], "gthread": ["--worker-class", "gthread", "--threads", "4"]}
 KINDS = ("GET", "POST")
 # (what, numerator, denominator, target per kind or None)
@@ -60,7 +64,9 @@ RATIOS: list[tuple[str, str, str, dict[str, float] | None]] = [
     ("WSGIApp / Falcon App", "WSGIApp", "Falcon App", {"GET": 0.95, "POST": 0.9}),
     ("Flask blueprint / Flask view", "Flask blueprint", "Flask view", {"GET": 0.9, "POST": 0.9}),
     ("Django adapter / Django view", "Django adapter", "Django view", {"GET": 0.9, "POST": 0.9}),
-    (f"{SERVE} / WSGIApp", SERVE, "WSGIApp", {"GET": 0.97, "POST": 0.97}),
+    ("Django view() / Django view", "Django view()", "Django view", {"GET": 0.9, "POST": 0.9}),
+    (f"{SERVE} / {SERVE_QUIET}", SERVE, SERVE_QUIET, {"GET": 0.97, "POST": 0.97}),
+    (f"{SERVE} / WSGIApp", SERVE, "WSGIApp", None),
     (f"{SERVE} / Falcon App", SERVE, "Falcon App", None),
 ]
 
@@ -151,12 +157,12 @@ def _flask_app(blueprint: bool) -> Any:
     return app
 
 
-def _django_app(adapter: bool) -> Any:
+def _django_app(adapter: str | None) -> Any:
     import django
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
     from django.http import HttpRequest, HttpResponse, JsonResponse
-    from django.urls import include, path
+    from django.urls import include, path, re_path
     from django.views.decorators.csrf import csrf_exempt
 
     settings.configure(
@@ -171,10 +177,15 @@ def _django_app(adapter: bool) -> Any:
         ],
     )
     django.setup()
-    if adapter:
+    if adapter == "urls":
         from convexhttp.adapters.django import urls
 
         urlpatterns.append(path("hooks/", include(_adapter(urls, _quiet(_router())))))
+    elif adapter == "view":
+        from convexhttp.adapters.django import view
+
+        serve = _adapter(view, _quiet(_router()))
+        urlpatterns.append(re_path(r"^flat/(?P<path>(?s:.*))$", serve))
     else:
 
         def hello(request: HttpRequest) -> HttpResponse:
@@ -200,8 +211,12 @@ def make_app(kind: str) -> Any:
         return _falcon_app()
     if kind in ("flask", "flask_blueprint"):
         return _flask_app(kind == "flask_blueprint")
-    if kind in ("django", "django_adapter"):
-        return _django_app(kind == "django_adapter")
+    if kind == "django":
+        return _django_app(None)
+    if kind == "django_adapter":
+        return _django_app("urls")
+    if kind == "django_view":
+        return _django_app("view")
     raise ValueError(f"unknown app {kind!r}")
 
 
@@ -263,7 +278,7 @@ def main() -> None:
 
     from tests import support  # free ports, readiness wait, process-group shutdown
 
-    names = [*APPS, SERVE]
+    names = [*APPS, SERVE, SERVE_QUIET]
     rps: dict[tuple[str, str, str], list[float]] = {}
     cpu: dict[tuple[str, str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -278,10 +293,11 @@ def main() -> None:
             try:
                 for name in names:
                     log = Path(tmp) / f"{worker}-{len(servers)}.log"
-                    if name == SERVE:  # as users run it: its own gunicorn, its access line
+                    if name in (SERVE, SERVE_QUIET):  # as users run it: its own gunicorn
                         threads = options[-1] if worker == "gthread" else "1"
+                        quiet = ["--no-access-log"] if name == SERVE_QUIET else []
                         servers[name] = support.convexhttp_serve(
-                            "benchmarks.e2e:http", log, "--threads", threads
+                            "benchmarks.e2e:http", log, "--threads", threads, *quiet
                         )
                     else:
                         target = f"benchmarks.e2e:make_app({APPS[name][0]!r})"
@@ -319,15 +335,15 @@ def main() -> None:
     for worker in WORKERS:
         for kind in KINDS:
             print(f"\n{worker}, {kind}:")
-            print(f"  {'server':<18}{'median rps':>11}{'min':>9}{'max':>9}{'cpu/request':>14}")
+            print(f"  {'server':<22}{'median rps':>11}{'min':>9}{'max':>9}{'cpu/request':>14}")
             for name in names:
                 values = rps[worker, kind, name]
                 us = statistics.median(cpu[worker, kind, name]) * 1e6
                 print(
-                    f"  {name:<18}{statistics.median(values):>11,.0f}{min(values):>9,.0f}"
+                    f"  {name:<22}{statistics.median(values):>11,.0f}{min(values):>9,.0f}"
                     f"{max(values):>9,.0f}{us:>11.0f} us"
                 )
-            print(f"  {'ratio (higher: the first is faster)':<36}{'rps':>18}{'cpu':>22}")
+            print(f"  {'ratio (higher: the first is faster)':<42}{'rps':>18}{'cpu':>22}")
             for what, num, den, targets in RATIOS:
                 r, lo, hi = median_ratio(rps[worker, kind, num], rps[worker, kind, den])
                 c, clo, chi = median_ratio(cpu[worker, kind, den], cpu[worker, kind, num])
@@ -336,7 +352,7 @@ def main() -> None:
                 if target is not None:
                     verdict = f"  target >= {target}: {'ok' if c >= target else 'BELOW'} (cpu)"
                 print(
-                    f"  {what:<36}{r:>6.2f}x ({lo:.2f}-{hi:.2f})"
+                    f"  {what:<42}{r:>6.2f}x ({lo:.2f}-{hi:.2f})"
                     f"{c:>10.2f}x ({clo:.2f}-{chi:.2f}){verdict}"
                 )
 
