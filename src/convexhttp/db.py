@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from .ids import IdError, decode_id, new_id
+from .ids import IdError, decode_id, new_id, table_number_of
 from .schema import BUILTIN_INDEXES, BY_CREATION_TIME, BY_ID, Schema, check_table_name
 from .sortkey import after_values, compare, sort_key, values_key
 from .store.base import (
@@ -121,9 +121,8 @@ class Database:
 
     def table_of_id(self, doc_id: str) -> str | None:
         """The table an id belongs to (from the cache; None when unknown)."""
-        try:
-            number = decode_id(doc_id).table_number
-        except IdError:
+        number = table_number_of(doc_id)
+        if number is None:
             return None
         cached = self._catalog
         name = cached.names.get(number) if cached is not None else None
@@ -244,10 +243,6 @@ class Session:
         self.budget: Any = None  # what the running function may still schedule
         self.after_commit: list[Callable[[], None]] = []  # e.g. removing a deleted file
 
-    @property
-    def writable(self) -> bool:
-        return self.txn.write
-
     def refresh(self) -> None:
         self.view = _CatalogView.of(self.txn.read_catalog())
 
@@ -280,10 +275,8 @@ class Session:
         return number
 
     def table_of_id(self, doc_id: str) -> str | None:
-        try:
-            return self.view.names.get(decode_id(doc_id).table_number)
-        except IdError:
-            return None
+        number = table_number_of(doc_id)
+        return None if number is None else self.view.names.get(number)
 
     def resolve_id(self, doc_id: object, what: str, table: str | None = None) -> tuple[str, str]:
         """``(doc_id, table)`` for an id argument; a ``ValueError`` saying why it is not one."""
@@ -315,7 +308,7 @@ class Session:
         stored = self.txn.get(doc_id)
         if stored is None:
             return None
-        return {"_id": doc_id, "_creationTime": stored.creation_time, **loads_stored(stored.value)}
+        return _document(doc_id, stored.creation_time, stored.value)
 
     def scan(
         self,
@@ -397,7 +390,7 @@ class Session:
             return
         index = StoredIndex(index_id, table_number, name, tuple(fields))
         for row in self.scan(by_id, None, None, False, _MAX_BATCH):
-            doc = {"_id": row.id, "_creationTime": row.creation_time, **loads_stored(row.value)}
+            doc = _document(row.id, row.creation_time, row.value)
             self.txn.add_entries(row.id, [(index_id, _index_key(index, doc))])
 
     # -- writing
@@ -824,10 +817,9 @@ class Query:
         return _coerce(self._session.field_validator(self._table, field), value)
 
     def _index_fields(self, name: str) -> tuple[str, ...]:
-        if name == BY_ID:
-            return ("_id",)
-        if name == BY_CREATION_TIME:
-            return ("_creationTime",)
+        builtin = BUILTIN_INDEXES.get(name)
+        if builtin is not None:
+            return builtin
         index = self._session.indexes(self._table).get(name)
         if index is None:
             schema = self._session.database.schema
@@ -924,7 +916,7 @@ class Query:
         filters = self._filters
         present = self._present
         for row in self._rows(after):
-            doc = {"_id": row.id, "_creationTime": row.creation_time, **loads_stored(row.value)}
+            doc = _document(row.id, row.creation_time, row.value)
             if present is not None:
                 doc = present(doc)
             if not filters or self._matches(doc):
@@ -1074,12 +1066,14 @@ def _get_args(args: tuple[Any, ...], what: str) -> tuple[str | None, Any]:
     raise TypeError(f"{what}() takes (id) or (table, id), got {len(args)} arguments")
 
 
+def _document(doc_id: str, creation_time: float, stored: Any) -> Document:
+    """A document as functions see it, from what the store holds."""
+    return {"_id": doc_id, "_creationTime": creation_time, **loads_stored(stored)}
+
+
 def _normalize(session: Session, table: str, doc_id: Any) -> str | None:
-    if not isinstance(doc_id, str):
-        return None
-    try:
-        number = decode_id(doc_id).table_number
-    except IdError:
+    number = table_number_of(doc_id)
+    if number is None:
         return None
     return doc_id if session.view.names.get(number) == table else None
 

@@ -18,14 +18,12 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 from .validators import ObjectValidator, Validator, _Union
 
 __all__ = [
     "BUILTIN_INDEXES",
-    "IndexSpec",
     "Schema",
     "TableDefinition",
     "check_table_name",
@@ -54,24 +52,6 @@ def check_table_name(name: object, *, system: bool = False) -> str:
         f"invalid table name {name!r}: use letters, digits and underscores, starting with a "
         "letter (names starting with '_' are the system's)"
     )
-
-
-@dataclass(frozen=True, slots=True)
-class IndexSpec:
-    """An index of a table: its name and its fields (``_creationTime`` and ``_id`` follow)."""
-
-    table: str
-    name: str
-    fields: tuple[str, ...]
-
-    @property
-    def key_fields(self) -> tuple[str, ...]:
-        """Every field the index key holds, in order."""
-        if self.name == BY_ID:
-            return ("_id",)
-        if self.name == BY_CREATION_TIME:
-            return ("_creationTime", "_id")
-        return (*self.fields, "_creationTime", "_id")
 
 
 class TableDefinition:
@@ -175,14 +155,6 @@ class Schema:
         self.tables: dict[str, TableDefinition] = dict(tables)
         self.schema_validation = schema_validation
         self.strict_table_name_types = strict_table_name_types
-
-    def indexes(self) -> list[IndexSpec]:
-        """The declared indexes of every table (the built-ins not included)."""
-        return [
-            IndexSpec(table, name, fields)
-            for table, definition in self.tables.items()
-            for name, fields in definition.indexes.items()
-        ]
 
     def fingerprint(self) -> str:
         """Changes whenever the indexes or validators change."""

@@ -110,9 +110,7 @@ def _write(value: Any, out: list[bytes]) -> None:
     elif kind is bytes or isinstance(value, bytes):
         out.append(_BYTES_TAG)
         out.append(_escaped(bytes(value)))
-    elif isinstance(value, bool):
-        out.append(_TRUE if value else _FALSE)
-    elif isinstance(value, int):
+    elif isinstance(value, int):  # an int subclass (bool is handled above: it has none)
         out.append(_int_key(int(value)))
     elif isinstance(value, float):
         out.append(_float_key(float(value)))

@@ -92,6 +92,8 @@ class ScannedDocument(NamedTuple):
 class Transaction(ABC):
     """One transaction: a consistent snapshot, and for a write transaction, the writes."""
 
+    __slots__ = ()  # so that the backends' own __slots__ hold
+
     write: bool
 
     # -- catalog
@@ -198,6 +200,42 @@ class BlobStore(ABC):
     def collect(self, referenced: Callable[[str], bool], older_than_s: float) -> int:
         """Remove half-written and unreferenced blobs older than ``older_than_s``;
         returns how many went."""
+
+
+#: The catalog's own queries, the same on every backend.
+TABLES_SQL: Final = "SELECT name, number FROM convex_tables"
+INDEXES_SQL: Final = "SELECT id, table_number, name, fields FROM convex_indexes ORDER BY id"
+
+
+def catalog_from_rows(
+    version: int,
+    tables: Iterable[tuple[str, int]],
+    indexes: Iterable[tuple[int, int, str, str]],
+) -> Catalog:
+    """The catalog from the rows of ``TABLES_SQL`` and ``INDEXES_SQL``."""
+    catalog = Catalog(version)
+    catalog.tables = dict(tables)
+    catalog.indexes = [
+        StoredIndex(index_id, table, name, tuple(fields.split(",")) if fields else ())
+        for index_id, table, name, fields in indexes
+    ]
+    return catalog
+
+
+def next_table_number(highest: int | None) -> int:
+    """The number a new user table gets, given the highest in use (None: none yet)."""
+    return max(FIRST_USER_TABLE, (highest or 0) + 1)
+
+
+def scan_statements(build: Callable[[bool, bool, bool], str]) -> dict[tuple[bool, bool, bool], str]:
+    """A backend's eight scan statements, by the shape ``scan_parameters`` gives:
+    ``build(low bound?, high bound?, descending?)``."""
+    return {
+        (low, high, desc): build(low, high, desc)
+        for low in (False, True)
+        for high in (False, True)
+        for desc in (False, True)
+    }
 
 
 def scan_parameters(

@@ -35,7 +35,8 @@ from typing import Any, BinaryIO, Final, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import (
-    FIRST_USER_TABLE,
+    INDEXES_SQL,
+    TABLES_SQL,
     BlobStore,
     Catalog,
     IndexEntry,
@@ -44,10 +45,12 @@ from .base import (
     Store,
     StoredBlob,
     StoredDocument,
-    StoredIndex,
     StoreError,
     Transaction,
+    catalog_from_rows,
+    next_table_number,
     scan_parameters,
+    scan_statements,
 )
 from .pg_migrations import MIGRATIONS
 
@@ -112,12 +115,7 @@ def _scan_sql(low: bool, high: bool, descending: bool) -> str:
     )
 
 
-_SCANS: Final = {
-    (low, high, desc): _scan_sql(low, high, desc)
-    for low in (False, True)
-    for high in (False, True)
-    for desc in (False, True)
-}
+_SCANS: Final = scan_statements(_scan_sql)
 
 
 def redact(url: str) -> str:
@@ -201,20 +199,14 @@ class _PgTransaction(Transaction):
         self._version = None
 
     def read_catalog(self) -> Catalog:
-        catalog = Catalog(self.catalog_version())
-        catalog.tables = dict(self._execute("SELECT name, number FROM convex_tables").fetchall())
-        catalog.indexes = [
-            StoredIndex(index_id, table, name, tuple(fields.split(",")) if fields else ())
-            for index_id, table, name, fields in self._execute(
-                "SELECT id, table_number, name, fields FROM convex_indexes ORDER BY id"
-            )
-        ]
-        return catalog
+        version = self.catalog_version()
+        tables = self._execute(TABLES_SQL).fetchall()
+        return catalog_from_rows(version, tables, self._execute(INDEXES_SQL))
 
     def create_table(self, name: str, number: int | None = None) -> int:
         if number is None:
             row = self._execute("SELECT max(number) FROM convex_tables").fetchone()
-            number = max(FIRST_USER_TABLE, ((row[0] if row else None) or 0) + 1)
+            number = next_table_number(row[0] if row else None)
         self._execute("INSERT INTO convex_tables (number, name) VALUES (%s, %s)", (number, name))
         self._bump()
         return number

@@ -20,17 +20,20 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from .base import (
-    FIRST_USER_TABLE,
+    INDEXES_SQL,
+    TABLES_SQL,
     Catalog,
     IndexEntry,
     RetryableConflict,
     ScannedDocument,
     Store,
     StoredDocument,
-    StoredIndex,
     StoreError,
     Transaction,
+    catalog_from_rows,
+    next_table_number,
     scan_parameters,
+    scan_statements,
 )
 from .blobs import DirectoryBlobs
 
@@ -85,12 +88,7 @@ def _scan_sql(low: bool, high: bool, descending: bool) -> str:
     return sql + (" ORDER BY e.key DESC" if descending else " ORDER BY e.key") + " LIMIT ?"
 
 
-_SCANS: Final = {
-    (low, high, desc): _scan_sql(low, high, desc)
-    for low in (False, True)
-    for high in (False, True)
-    for desc in (False, True)
-}
+_SCANS: Final = scan_statements(_scan_sql)
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -138,20 +136,13 @@ class _SQLiteTransaction(Transaction):
 
     def read_catalog(self) -> Catalog:
         conn = self._conn
-        catalog = Catalog(self.catalog_version())
-        catalog.tables = dict(conn.execute("SELECT name, number FROM convex_tables"))
-        catalog.indexes = [
-            StoredIndex(index_id, table, name, tuple(fields.split(",")) if fields else ())
-            for index_id, table, name, fields in conn.execute(
-                "SELECT id, table_number, name, fields FROM convex_indexes ORDER BY id"
-            )
-        ]
-        return catalog
+        version = self.catalog_version()
+        return catalog_from_rows(version, conn.execute(TABLES_SQL), conn.execute(INDEXES_SQL))
 
     def create_table(self, name: str, number: int | None = None) -> int:
         if number is None:
             row = self._conn.execute("SELECT max(number) FROM convex_tables").fetchone()
-            number = max(FIRST_USER_TABLE, (row[0] or 0) + 1)
+            number = next_table_number(row[0])
         self._conn.execute("INSERT INTO convex_tables (number, name) VALUES (?, ?)", (number, name))
         self._bump()
         return number
