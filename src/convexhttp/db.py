@@ -243,6 +243,11 @@ class Session:
         self.budget: Any = None  # what the running function may still schedule
         self.after_commit: list[Callable[[], None]] = []  # e.g. removing a deleted file
 
+    def derive(self, *, system: bool = False) -> Session:
+        """Another session on this transaction, sharing its catalog view (a system one may
+        write system tables)."""
+        return Session(self.database, self.txn, system=system, view=self.view)
+
     def refresh(self) -> None:
         self.view = _CatalogView.of(self.txn.read_catalog())
 
@@ -1027,7 +1032,7 @@ class _SystemReader:
     """``ctx.db.system``: read the system tables ``_storage`` and ``_scheduled_functions``."""
 
     def __init__(self, session: Session) -> None:
-        self._session = Session(session.database, session.txn, system=True, view=session.view)
+        self._session = session.derive(system=True)
 
     def get(self, *args: Any) -> Document | None:
         table, doc_id = _get_args(args, "db.system.get")

@@ -134,7 +134,7 @@ class MutationCtx:
         """A query and its ctx inside this transaction (it sees this mutation's writes)."""
         runtime = self._runtime
         fn = runtime.resolve(ref, "query")
-        reader = Session(runtime.database, self._session.txn, view=self._session.view)
+        reader = self._session.derive()
         return fn, runtime.ctx_for(fn, reader, self.auth, read_only=True)
 
     def _mutation(self, ref: Any) -> tuple[RegisteredFunction, AnyCtx]:

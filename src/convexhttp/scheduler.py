@@ -210,9 +210,7 @@ class MutationScheduler(_Scheduler):
         self._session = session
 
     def _system(self) -> Session:
-        system = Session(self._session.database, self._session.txn, system=True)
-        system.view = self._session.view
-        return system
+        return self._session.derive(system=True)
 
     def _schedule(self, when: float, ref: Any, args: Any) -> str:
         fields, due = self._job(when, ref, args)
@@ -238,7 +236,7 @@ class ActionScheduler(_Scheduler):
         fields, due = self._job(when, ref, args)
 
         def write(session: Session) -> str:
-            system = Session(session.database, session.txn, system=True)
+            system = session.derive(system=True)
             if self._parent_job is not None:
                 parent = system.get(self._parent_job)
                 if parent is not None and parent["state"]["kind"] == "canceled":
@@ -256,7 +254,7 @@ class ActionScheduler(_Scheduler):
 
     def cancel(self, job_id: str) -> None:
         def write(session: Session) -> None:
-            cancel_job(Session(session.database, session.txn, system=True), job_id)
+            cancel_job(session.derive(system=True), job_id)
 
         self._runtime.transact(write, name="scheduler.cancel")
 
@@ -450,7 +448,7 @@ class JobRunner:
         runtime = self.runtime
 
         def attempt(session: Session) -> None:
-            system = Session(session.database, session.txn, system=True)
+            system = session.derive(system=True)
             job = system.get(job_id)
             if job is None or job["state"]["kind"] != "pending" or job.get("_nextTs", 0) > limit:
                 return  # another process ran it, or it was canceled
@@ -475,7 +473,7 @@ class JobRunner:
 
     def _claim_action(self, job_id: str, limit: float) -> bool:
         def attempt(session: Session) -> bool:
-            system = Session(session.database, session.txn, system=True)
+            system = session.derive(system=True)
             job = system.get(job_id)
             if job is None or job["state"]["kind"] != "pending" or job.get("_nextTs", 0) > limit:
                 return False
@@ -507,7 +505,7 @@ class JobRunner:
                 state = {"kind": "success"}
 
             def finish(session: Session) -> None:
-                system = Session(session.database, session.txn, system=True)
+                system = session.derive(system=True)
                 job = system.get(job_id)
                 if (
                     job is not None
@@ -528,7 +526,7 @@ class JobRunner:
         running = list(self._running)
 
         def renew(session: Session) -> None:
-            system = Session(session.database, session.txn, system=True)
+            system = session.derive(system=True)
             for job_id in running:
                 job = system.get(job_id)
                 if job is not None and job.get("_runner") == self.identity:
@@ -558,7 +556,7 @@ class JobRunner:
 
     def _fail_dead(self, job_id: str, runner: object) -> None:
         def attempt(session: Session) -> None:
-            system = Session(session.database, session.txn, system=True)
+            system = session.derive(system=True)
             job = system.get(job_id)
             if job is None or job["state"]["kind"] != "inProgress" or job.get("_runner") != runner:
                 return
@@ -578,7 +576,7 @@ class JobRunner:
 
         def attempt(session: Session) -> None:
             start_action.clear()
-            system = Session(session.database, session.txn, system=True)
+            system = session.derive(system=True)
             cron = system.get(cron_id)
             now = now_ms()
             if cron is None or cron.get("_nextTs", now + 1) > now:
@@ -637,7 +635,7 @@ class JobRunner:
             logger.exception("cron job %r (%s) failed", name, fn.name)
 
         def finish(session: Session) -> None:
-            system = Session(session.database, session.txn, system=True)
+            system = session.derive(system=True)
             cron = system.get(cron_id)
             if cron is not None and cron.get("_runner") == self.identity:
                 fields = {
@@ -685,7 +683,7 @@ def sync_crons(runtime: Runtime, crons: Crons | None) -> None:
         return  # as deployed: no write, so a worker's start never waits on the write lock
 
     def attempt(session: Session) -> None:
-        system = Session(session.database, session.txn, system=True)
+        system = session.derive(system=True)
         existing = stored(system)
         now = now_ms()
         for name, doc in existing.items():

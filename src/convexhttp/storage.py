@@ -193,9 +193,7 @@ class Files:
 
 
 def _system(session: Session) -> Session:
-    system = Session(session.database, session.txn, system=True)
-    system.view = session.view
-    return system
+    return session.derive(system=True)
 
 
 def _metadata(doc: dict[str, Any]) -> dict[str, Any]:

@@ -126,7 +126,7 @@ class TestClient:
         """The jobs that have not run yet (pending, or actions in progress)."""
 
         def read(session: Session) -> list[dict[str, Any]]:
-            system = Session(session.database, session.txn, system=True)
+            system = session.derive(system=True)
             docs = [
                 system.get(row.id)
                 for row in system.scan(system.indexes(JOBS)["by_creation_time"], None, None, False)

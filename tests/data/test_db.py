@@ -815,3 +815,33 @@ def test_an_async_mutation_that_raises_writes_nothing(app: App) -> None:
     with pytest.raises(RuntimeError):
         app.deployment.run_mutation(internal.inline.write_async, app.ref(doomed))
     assert app.all("notes") == []
+
+
+def test_a_rolled_back_table_is_not_remembered_as_another_processs_table(
+    database_url: str,
+) -> None:
+    # Scheduling or file metadata reads inside a mutation open a system session on the
+    # same transaction: it must not cache that transaction's catalog, which is rolled back
+    # here, under a version number that another process's committed table then takes.
+    a, b = open_app(database_url), open_app(database_url)
+    try:
+        later = a.ref(lambda ctx: None)
+        # the system tables exist first, so each side below moves the catalog by one
+        a.mutation(
+            lambda ctx: ctx.scheduler.cancel(ctx.scheduler.run_after(0, "inline:write", later))
+        )
+        b.all("notes")
+
+        def ghost(ctx: Any) -> None:
+            ctx.db.insert("ghost", {"x": 1})
+            ctx.scheduler.run_after(60_000, "inline:write", later)
+            raise RuntimeError("rolled back")
+
+        with pytest.raises(RuntimeError):
+            a.mutation(ghost)
+        b.mutation(lambda ctx: ctx.db.insert("real", {"y": 2}))
+        assert [d["y"] for d in a.all("real")] == [2]
+        assert a.all("ghost") == []
+    finally:
+        a.deployment.close()
+        b.deployment.close()
