@@ -28,7 +28,6 @@ from .values import check_value
 
 __all__ = ["CronJob", "CronSchedule", "Crons", "IntervalSchedule", "cronJobs", "cron_jobs"]
 
-_MINUTE_MS: Final = 60_000
 _DAYS: Final = {
     "sunday": 0,
     "monday": 1,

@@ -180,27 +180,6 @@ _identity_override: contextvars.ContextVar[Any] = contextvars.ContextVar(
 )
 
 
-class _RequestAuth(Auth):
-    """``ctx.auth`` of a request: its ``Authorization`` header, verified when first asked."""
-
-    __slots__ = ("_deployment", "_request", "_request_id")
-
-    def __init__(self, deployment: Deployment, request: Request, request_id: str | None) -> None:
-        self._deployment = deployment
-        self._request = request
-        self._request_id = request_id
-        self._cached = None
-        self._done = False
-
-    def get_user_identity(self) -> Any:
-        if not self._done:
-            self._cached = self._deployment._identity(self._request, self._request_id)
-            self._done = True
-        return self._cached
-
-    getUserIdentity = get_user_identity
-
-
 class _HttpActionCtx(ActionCtx):
     """The ``ctx`` of an HTTP action (built once per request, so kept to the least):
     its ``auth`` is the request's ``Authorization`` header, verified when first asked."""
@@ -218,8 +197,10 @@ class _HttpActionCtx(ActionCtx):
         if name != "auth":
             raise AttributeError(f"'ActionCtx' object has no attribute {name!r}")
         override = self._override
-        if override is _NO_OVERRIDE:
-            auth: Auth = _RequestAuth(self._deployment, self._request, self.request_id)
+        if override is _NO_OVERRIDE:  # the header's, verified when first asked
+            auth = Auth(
+                functools.partial(self._deployment._identity, self._request, self.request_id)
+            )
         else:
             auth = Auth(lambda: override)
         self.auth = auth

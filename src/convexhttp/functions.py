@@ -292,7 +292,6 @@ class Functions:
 
     def __init__(self, by_name: Mapping[str, RegisteredFunction] | None = None) -> None:
         self._by_name: dict[str, RegisteredFunction] = dict(by_name or {})
-        self.package: str | None = None
         self.modules: dict[str, ModuleType] = {}  # module path -> module
 
     def __len__(self) -> int:
@@ -344,7 +343,6 @@ class Functions:
         """Import every module of ``package`` (or the one module) and register its functions."""
         functions = cls()
         root = importlib.import_module(package) if isinstance(package, str) else package
-        functions.package = root.__name__
         modules: list[ModuleType] = []
         if hasattr(root, "__path__"):
             current = root.__name__

@@ -173,7 +173,9 @@ class ActionCtx:
     ``run_query``, ``run_mutation``, ``run_action`` (each call its own transaction)."""
 
     kind: Kind = "action"
-    _parent_job: str | None = None  # the scheduled job running this action, if one is
+    # Class defaults, for the HTTP action's ctx (which sets neither): the scheduled job
+    # running this action (None: none), and its scheduler once asked for.
+    _parent_job: str | None = None
     _scheduler: ActionScheduler | None = None
 
     def __init__(
@@ -187,8 +189,7 @@ class ActionCtx:
         self._runtime = runtime
         self.auth = auth or Auth()
         self.request_id = request_id
-        if parent_job is not None:
-            self._parent_job = parent_job
+        self._parent_job = parent_job
 
     @property
     def storage(self) -> ActionStorage:
@@ -469,14 +470,9 @@ class Runtime:
         return AsyncMutationCtx(mctx) if fn.is_async else mctx
 
     def action_ctx(
-        self,
-        auth: Auth | None = None,
-        request_id: str | None = None,
-        *,
-        is_async: bool = False,
-        parent_job: str | None = None,
+        self, auth: Auth | None = None, *, is_async: bool = False, parent_job: str | None = None
     ) -> ActionCtx | AsyncActionCtx:
-        ctx = ActionCtx(self, auth, request_id, parent_job=parent_job)
+        ctx = ActionCtx(self, auth, parent_job=parent_job)
         return AsyncActionCtx(ctx) if is_async else ctx
 
     # -- one call: validation around the handler

@@ -64,9 +64,9 @@ def _unb64url(text: str) -> bytes:
 class Files:
     """An app's file storage: blobs, ``_storage`` documents, URLs and upload tokens."""
 
-    def __init__(self, runtime: Runtime, site_url: str | None = None) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.site_url = site_url.rstrip("/") if site_url else None
+        self.site_url: str | None = None  # the deployment's site_url option, when set
         self._secret: bytes | None = None
 
     @property
