@@ -221,6 +221,7 @@ class Dispatcher:
         limit = self.max_system_body if is_system else self.max_request_body
         if host_limit is not None and host_limit < limit:
             limit = host_limit
+        length: int | None = None
         if body is not None:
             declared = head.content_length
             if declared is not None:
@@ -239,7 +240,7 @@ class Dispatcher:
             head.headers,
             body,
             max_body_size=limit,
-            content_length=head.content_length,
+            content_length=length,  # parsed above (None: none declared)
             path_params=params or {},  # a fresh dict: the empty one is shared
             route=route.path,
         )

@@ -171,13 +171,17 @@ def extract_body(init: BodyInit | None) -> tuple[Body, str | None]:
     raise TypeError(f"cannot use a {type(init).__name__} as a body{hint}")
 
 
-def server_body(stream: SupportsRead, content_length: str | None, max_body_size: int) -> Body:
+def server_body(stream: SupportsRead, content_length: int | str | None, max_body_size: int) -> Body:
     """A server's input stream as a body: read lazily, capped at ``max_body_size``.
 
-    With a Content-Length, exactly that many bytes are the body: no more are read,
-    and a stream ending sooner is MalformedBody when read.
+    With a Content-Length (parsed already, or the header's text), exactly that many
+    bytes are the body: no more are read, and a stream ending sooner is MalformedBody
+    when read.
     """
-    length = parse_content_length(content_length)
+    if isinstance(content_length, int):
+        length: int | None = content_length
+    else:
+        length = parse_content_length(content_length)
     return Body(
         source=FileSource(stream, limit=max_body_size, length=length, owned=False),
         length_hint=None if length is None else min(length, max_body_size),

@@ -123,14 +123,14 @@ class RequestBase(BodyReaders):
         body: SupportsRead | None,
         *,
         max_body_size: int,
-        content_length: str | None = None,
+        content_length: int | str | None = None,
         path_params: PathParams | None = None,
         route: str | None = None,
     ) -> Self:
         """What adapters build: no fetch-side checks (the server accepted the request);
         ``body`` is read lazily, and past ``max_body_size`` bytes raises BodyTooLarge.
-        ``content_length``: the header's value when the caller has it at hand (None:
-        read from ``headers``); ``url``: the URL, or what has it as ``.url`` (read when
+        ``content_length``: the declared length when the caller has it at hand, parsed
+        or as the header's text (None: read from ``headers``); ``url``: the URL, or what has it as ``.url`` (read when
         the handler asks for it); ``method``: upper case already; ``headers``: Headers,
         or a server's ``(name, value)`` pairs, read when first used (``_from_wire``)."""
         request = cls.__new__(cls)
