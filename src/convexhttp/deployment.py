@@ -266,6 +266,7 @@ class Deployment:
             ctx_factory=functools.partial(_HttpActionCtx, self),
             system=self.system,
             max_system_body=opts.get("max_upload_size", DEFAULT_MAX_UPLOAD_SIZE),
+            upload_paths=(storage.UPLOAD_PATH,),
             access_log=opts.get("access_log", True),
         )
 

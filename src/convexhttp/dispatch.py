@@ -13,7 +13,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, BinaryIO
 
 from . import logs
@@ -126,6 +126,7 @@ class Dispatcher:
         ctx_factory: CtxFactory | None = None,
         system: HttpRouter | None = None,
         max_system_body: int | None = None,
+        upload_paths: Collection[str] = (),
         access_log: bool = True,
     ) -> None:
         if not isinstance(router, HttpRouter):
@@ -137,10 +138,11 @@ class Dispatcher:
         self._ctx_factory = ctx_factory or _bare_ctx
         # The app's own endpoints (Convex's function API, file URLs), all below /api/:
         # looked up before the router, which may not overlap them (checked at start-up).
-        # Their request bodies may reach max_system_body (uploads); their responses
-        # (stored files) are not capped.
+        # Their responses (stored files) are not capped; the bodies of those routed at
+        # upload_paths may reach max_system_body, the others' are held to the app's limit.
         self.system = system
         self.max_system_body = max_system_body or max_request_body
+        self.upload_paths = frozenset(upload_paths)
         #: False: no access line at all (errors are still logged).
         self.access_log = access_log
         show_by_default()
@@ -218,7 +220,10 @@ class Dispatcher:
                 return Reply(204, reason_phrase(204), [allow], [], 0), "-"
             return text_reply(405, "Method Not Allowed", (allow,)), "-"
 
-        limit = self.max_system_body if is_system else self.max_request_body
+        if is_system and route.path in self.upload_paths:
+            limit = self.max_system_body
+        else:
+            limit = self.max_request_body
         if host_limit is not None and host_limit < limit:
             limit = host_limit
         length: int | None = None

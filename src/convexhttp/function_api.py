@@ -40,7 +40,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
 from . import log_lines
-from .fetch import BodyTooLarge, Request, Response
+from .fetch import Request, Response
 from .functions import FunctionNotFound, Kind, RegisteredFunction
 from .router import HttpRouter
 from .runtime import ActionCtx
@@ -69,7 +69,6 @@ FORMATS: Final[dict[str, Callable[[Value], Any]]] = {
     "convex_json": encode_convex_json,
 }
 DEFAULT_FORMAT: Final = "json"  # Convex's default for current and unknown clients
-_CHUNK: Final = 64 * 1024
 _KIND_TITLES: Final = {"query": "Query", "mutation": "Mutation", "action": "Action"}
 _CORS_METHODS: Final = "GET,POST,OPTIONS,PATCH,DELETE,PUT"  # Convex's list for /api/
 _CORS_VARY: Final = "origin, access-control-request-method, access-control-request-headers"
@@ -220,7 +219,7 @@ class FunctionApi:
             raise BadRequest(
                 400, "BadJsonBody", "Expected request with `Content-Type: application/json`"
             )
-        data = _read_capped(request, self.deployment.dispatcher.max_request_body)
+        data = request.array_buffer()  # held to the app's body limit by the dispatcher
         try:
             body = json.loads(data, parse_constant=_refuse_constant)
         except (ValueError, RecursionError) as exc:
@@ -272,22 +271,6 @@ def check_authorization(header: str | None) -> None:
         raise BadRequest(
             400, "InvalidAdminKey", "Invalid admin key: the header must be `Bearer <token>`"
         )
-
-
-def _read_capped(request: Request, cap: int) -> bytes:
-    # /api/ routes may take large uploads; a function call is held to the app's limit.
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > cap:
-        raise BodyTooLarge(cap)
-    stream = request.body
-    if stream is None:
-        return b""
-    data = bytearray()
-    while chunk := stream.read(_CHUNK):
-        data += chunk
-        if len(data) > cap:
-            raise BodyTooLarge(cap)
-    return bytes(data)
 
 
 def _read_args(body: dict[str, Any]) -> dict[str, Value]:
