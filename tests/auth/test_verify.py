@@ -89,6 +89,14 @@ def test_issuer_matches_as_convex_matches_it(rsa_key: SigningKey) -> None:
         assert identity is not None and identity.issuer == iss  # the token's own spelling
 
 
+def test_a_configured_issuer_and_a_tokens_are_read_by_one_rule(rsa_key: SigningKey) -> None:
+    # "HTTPS://..." has a scheme in the config and in a token alike (once, the token's
+    # got a second "https://" in front, and this provider matched no token at all).
+    auth = Authenticator([custom_jwt("HTTPS://auth.example.com/", jwks(rsa_key))])
+    for iss in ("HTTPS://auth.example.com", "HTTPS://auth.example.com/"):
+        assert auth.verify(rsa_key.sign(claims(iss))) is not None, iss
+
+
 def test_audience_may_be_a_list(rsa_key: SigningKey) -> None:
     auth = Authenticator([custom_jwt("https://a.example", jwks(rsa_key), application_id="app")])
     assert auth.verify(rsa_key.sign(claims("https://a.example", aud=["other", "app"]))) is not None

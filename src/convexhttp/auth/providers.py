@@ -86,8 +86,9 @@ class Provider:
 
 
 def normalize_issuer(issuer: str) -> str:
-    """An ``iss`` as Convex compares it: ``https://`` added when it has no scheme, no trailing slash."""
-    if not issuer.startswith(("https://", "http://")):
+    """An ``iss`` as Convex compares it: ``https://`` added when it has no scheme, no
+    trailing slash. A configured issuer is read by the same rule (``_issuer``)."""
+    if not _SCHEME.match(issuer):
         issuer = f"https://{issuer}"
     return issuer.rstrip("/")
 
@@ -165,14 +166,14 @@ def _issuer(where: str, field: str, config: Mapping[str, Any]) -> str:
     value = config.get(field)
     if not isinstance(value, str) or not value.strip():
         raise AuthConfigError(f"{where}: field {field!r} is required: the issuer URL of its tokens")
-    url = value.strip() if _SCHEME.match(value.strip()) else f"https://{value.strip()}"
+    url = normalize_issuer(value.strip())
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AuthConfigError(
             f"{where}: field {field!r}: {value!r} is not an http(s) URL such as "
             "'https://auth.example.com'"
         )
-    return url.rstrip("/")
+    return url
 
 
 def _application_id(where: str, config: Mapping[str, Any], *, required: bool) -> str | None:
