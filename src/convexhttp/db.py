@@ -56,6 +56,7 @@ __all__ = [
     "Query",
     "ReadOnlyError",
     "Session",
+    "scanned_document",
 ]
 
 Document = dict[str, Any]
@@ -395,7 +396,7 @@ class Session:
             return
         index = StoredIndex(index_id, table_number, name, tuple(fields))
         for row in self.scan(by_id, None, None, False, _MAX_BATCH):
-            doc = _document(row.id, row.creation_time, row.value)
+            doc = scanned_document(row)
             self.txn.add_entries(row.id, [(index_id, _index_key(index, doc))])
 
     # -- writing
@@ -921,7 +922,7 @@ class Query:
         filters = self._filters
         present = self._present
         for row in self._rows(after):
-            doc = _document(row.id, row.creation_time, row.value)
+            doc = scanned_document(row)
             if present is not None:
                 doc = present(doc)
             if not filters or self._matches(doc):
@@ -1074,6 +1075,11 @@ def _get_args(args: tuple[Any, ...], what: str) -> tuple[str | None, Any]:
 def _document(doc_id: str, creation_time: float, stored: Any) -> Document:
     """A document as functions see it, from what the store holds."""
     return {"_id": doc_id, "_creationTime": creation_time, **loads_stored(stored)}
+
+
+def scanned_document(row: ScannedDocument) -> Document:
+    """The document a scan row holds (no second read of it)."""
+    return _document(row.id, row.creation_time, row.value)
 
 
 def _normalize(session: Session, table: str, doc_id: Any) -> str | None:

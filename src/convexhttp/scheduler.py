@@ -30,7 +30,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final
 
-from .db import Document, Session
+from .db import Document, Session, scanned_document
 from .functions import RegisteredFunction
 from .procs import is_dead, process_identity
 from .sortkey import key_successor, sort_key
@@ -418,12 +418,10 @@ class JobRunner:
                     continue
                 rows = txn.scan(index.id, sort_key(float("-inf")), None, descending=False, limit=1)
                 if rows:
-                    doc = session.get(rows[0].id)
-                    if doc is not None:
-                        field = "_leaseUntil" if index_name == "by_lease" else "_nextTs"
-                        value = doc.get(field)
-                        if isinstance(value, float):
-                            soonest = min(soonest, value)
+                    field = "_leaseUntil" if index_name == "by_lease" else "_nextTs"
+                    value = scanned_document(rows[0]).get(field)
+                    if isinstance(value, float):
+                        soonest = min(soonest, value)
         return soonest
 
     # -- scheduled functions
@@ -670,9 +668,8 @@ def sync_crons(runtime: Runtime, crons: Crons | None) -> None:
         existing: dict[str, Document] = {}
         if index is not None:
             for row in system.scan(index, None, None, False):
-                doc = system.get(row.id)
-                if doc is not None:
-                    existing[doc["name"]] = doc
+                doc = scanned_document(row)
+                existing[doc["name"]] = doc
         return existing
 
     wanted = {name: fingerprint for name, (_, fingerprint) in resolved.items()}

@@ -30,9 +30,10 @@ from urllib.parse import quote
 from werkzeug.datastructures import Range
 from werkzeug.http import http_date, parse_range_header, unquote_etag
 
-from .db import Session
+from .db import Session, scanned_document
 from .fetch import URL, Blob, Request, Response
 from .router import HttpRouter
+from .sortkey import key_successor, sort_key
 from .store.base import StoredBlob
 from .values import loads_stored, type_name
 
@@ -362,12 +363,10 @@ def _serve_file(files: Files, request: Request) -> Response:
             session = Session(database, txn, system=True)
             index = session.indexes(STORAGE).get("by_url_key")
             if index is not None:
-                from .sortkey import key_successor, sort_key
-
                 prefix = sort_key(key)
                 rows = txn.scan(index.id, prefix, key_successor(prefix), descending=False, limit=1)
                 if rows:
-                    doc = session.get(rows[0].id)
+                    doc = scanned_document(rows[0])
     f = None if doc is None else files.blobs.open(doc["_blob"])
     if doc is None or f is None:
         return _cors(Response("File not found", status=404))

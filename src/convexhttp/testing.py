@@ -34,7 +34,7 @@ from typing import Any, TypeVar, Unpack
 from urllib.parse import urlencode, urlsplit
 
 from .auth import UserIdentity
-from .db import Session
+from .db import Session, scanned_document
 from .deployment import Deployment, Options
 from .fetch import Headers, Response
 from .head import RequestHead
@@ -125,16 +125,12 @@ class TestClient:
     def pending_scheduled_functions(self) -> list[dict[str, Any]]:
         """The jobs that have not run yet (pending, or actions in progress)."""
 
-        def read(session: Session) -> list[dict[str, Any]]:
-            system = session.derive(system=True)
-            docs = [
-                system.get(row.id)
-                for row in system.scan(system.indexes(JOBS)["by_creation_time"], None, None, False)
-            ]
-            return [d for d in docs if d and d["state"]["kind"] in ("pending", "inProgress")]
-
-        jobs: list[dict[str, Any]] = self.deployment.runtime.transact(read)
-        return jobs
+        database = self.deployment.runtime.database
+        with database.store.transaction(write=False) as txn:  # a snapshot: no write lock
+            system = Session(database, txn, system=True)
+            rows = system.scan(system.indexes(JOBS)["by_creation_time"], None, None, False)
+            docs = [scanned_document(row) for row in rows]
+        return [d for d in docs if d["state"]["kind"] in ("pending", "inProgress")]
 
     def finish_scheduled_functions(
         self, *, advance_time: bool = True, max_rounds: int = 100
