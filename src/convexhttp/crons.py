@@ -172,6 +172,12 @@ def _pick(options: Mapping[str, Any], *names: str, default: Any = None) -> Any:
     return default
 
 
+def _hour_minute(schedule: Mapping[str, Any]) -> tuple[int, int]:
+    """``hourUTC`` and ``minuteUTC`` of a daily, weekly or monthly schedule."""
+    hour = _int_option(schedule, ("hourUTC", "hour_utc"), 0, 23)
+    return hour, _int_option(schedule, ("minuteUTC", "minute_utc"), 0, 59)
+
+
 def _int_option(options: Mapping[str, Any], names: tuple[str, ...], low: int, high: int) -> int:
     value = _pick(options, *names, default=0)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -228,8 +234,7 @@ class Crons:
     def daily(
         self, name: str, schedule: Mapping[str, Any], function: Any, args: Any = None
     ) -> None:
-        hour = _int_option(schedule, ("hourUTC", "hour_utc"), 0, 23)
-        minute = _int_option(schedule, ("minuteUTC", "minute_utc"), 0, 59)
+        hour, minute = _hour_minute(schedule)
         self._add(name, CronSchedule(f"{minute} {hour} * * *"), function, args)
 
     def weekly(
@@ -238,16 +243,14 @@ class Crons:
         day = _pick(schedule, "dayOfWeek", "day_of_week")
         if not isinstance(day, str) or day.lower() not in _DAYS:
             raise ValueError(f"cron job {name!r}: dayOfWeek must be a day name, got {day!r}")
-        hour = _int_option(schedule, ("hourUTC", "hour_utc"), 0, 23)
-        minute = _int_option(schedule, ("minuteUTC", "minute_utc"), 0, 59)
+        hour, minute = _hour_minute(schedule)
         self._add(name, CronSchedule(f"{minute} {hour} * * {_DAYS[day.lower()]}"), function, args)
 
     def monthly(
         self, name: str, schedule: Mapping[str, Any], function: Any, args: Any = None
     ) -> None:
         day = _int_option(schedule, ("day",), 1, 31)
-        hour = _int_option(schedule, ("hourUTC", "hour_utc"), 0, 23)
-        minute = _int_option(schedule, ("minuteUTC", "minute_utc"), 0, 59)
+        hour, minute = _hour_minute(schedule)
         self._add(name, CronSchedule(f"{minute} {hour} {day} * *"), function, args)
 
 

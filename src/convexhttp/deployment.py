@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any, ClassVar, Final, TypedDict, Unpack
+from typing import Any, ClassVar, Final, TypedDict, TypeVar, Unpack
 
 from . import function_api, storage
 from .auth import Authenticator
@@ -114,20 +114,6 @@ def open_store(database: str | os.PathLike[str] | Store | None = None) -> Store:
     return SQLiteStore(Path(text))
 
 
-def _load_crons(functions: Functions) -> Crons | None:
-    module = functions.module("crons")
-    if module is None:
-        return None
-    crons = getattr(module, "crons", None)
-    if crons is None:
-        crons = getattr(module, "default", None)
-    if not isinstance(crons, Crons):
-        raise ValueError(
-            f"{module.__name__} must define crons = cron_jobs(), found {type(crons).__name__}"
-        )
-    return crons
-
-
 def _load_auth(
     functions: Functions, providers: Sequence[Mapping[str, Any]] | None
 ) -> Authenticator | None:
@@ -137,19 +123,21 @@ def _load_auth(
     return None if module is None else Authenticator.from_module(module)
 
 
-def _load_schema(functions: Functions) -> Schema | None:
-    module = functions.module("schema")
+_T = TypeVar("_T")
+
+
+def _module_object(functions: Functions, path: str, kind: type[_T], hint: str) -> _T | None:
+    """``<package>.<path>``'s ``<path>`` (or ``default``) object, when it has the module:
+    ``crons`` of crons.py, ``schema`` of schema.py. ``hint``: how to define it."""
+    module = functions.module(path)
     if module is None:
         return None
-    schema = getattr(module, "schema", None)
-    if schema is None:
-        schema = getattr(module, "default", None)
-    if not isinstance(schema, Schema):
-        raise ValueError(
-            f"{module.__name__} must define schema = define_schema({{...}}), "
-            f"found {type(schema).__name__}"
-        )
-    return schema
+    found = getattr(module, path, None)
+    if found is None:
+        found = getattr(module, "default", None)
+    if not isinstance(found, kind):
+        raise ValueError(f"{module.__name__} must define {hint}, found {type(found).__name__}")
+    return found
 
 
 def refuse_overlaps(http: HttpRouter, system: HttpRouter) -> None:
@@ -229,7 +217,9 @@ class Deployment:
             found = getattr(self.functions.module("http"), "http", None)
             http = found if isinstance(found, HttpRouter) else HttpRouter()
         self.http = http
-        self.schema = _load_schema(self.functions)
+        self.schema = _module_object(
+            self.functions, "schema", Schema, "schema = define_schema({...})"
+        )
         self.store = open_store(opts.get("database"))
         self.database = Database(self.store, self.schema)
         self.runtime = Runtime(self.functions, self.database)
@@ -237,7 +227,7 @@ class Deployment:
         self.files.site_url = (opts.get("site_url") or os.environ.get(SITE_URL_ENV) or "").rstrip(
             "/"
         ) or None
-        self.crons = _load_crons(self.functions)
+        self.crons = _module_object(self.functions, "crons", Crons, "crons = cron_jobs()")
         self.authenticator = _load_auth(self.functions, opts.get("auth"))
         # An app with no functions (only HTTP actions) opens its database on first use.
         self.uses_data = bool(len(self.functions) or self.schema or self.crons)

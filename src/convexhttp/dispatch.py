@@ -210,9 +210,7 @@ class Dispatcher:
 
         if route is None:
             if path == "*" and method == "OPTIONS":  # asks about the server, no resource
-                methods = {m for _path, m, _handler in self.router.routes()}
-                allow = ("allow", _allow_header(methods))
-                return Reply(204, reason_phrase(204), [allow], [], 0), "-"
+                allowed = frozenset(m for _path, m, _handler in self.router.routes())
             if not allowed:
                 return text_reply(404, f"No HttpAction routed for {head.full_path}"), "-"
             allow = ("allow", _allow_header(allowed))

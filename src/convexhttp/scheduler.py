@@ -30,6 +30,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final
 
+from .crons import Crons, CronSchedule, IntervalSchedule
 from .db import Document, Session, scanned_document
 from .functions import RegisteredFunction
 from .procs import is_dead, process_identity
@@ -38,7 +39,6 @@ from .store.base import RetryableConflict
 from .values import check_value, dumps_stored, loads_stored, type_name
 
 if TYPE_CHECKING:
-    from .crons import Crons
     from .runtime import Runtime
 
 __all__ = [
@@ -565,7 +565,6 @@ class JobRunner:
 
     # -- cron jobs
     def _run_cron(self, cron_id: str, run_actions_inline: bool) -> None:
-        from .crons import CronSchedule, IntervalSchedule
 
         runtime = self.runtime
         crons = self.crons
@@ -691,7 +690,6 @@ def sync_crons(runtime: Runtime, crons: Crons | None) -> None:
             found = existing.get(name)
             if found is not None and found.get("fingerprint") == fingerprint:
                 continue
-            from .crons import IntervalSchedule
 
             first = (
                 now if isinstance(job.schedule, IntervalSchedule) else job.schedule.next_after(now)
