@@ -108,18 +108,23 @@ def blueprint(
         prefix = (state.url_prefix or "").rstrip("/")
         # request_head wants the consumed prefix in WSGI (latin-1) form.
         mount = None if "<" in prefix else prefix.encode().decode("latin-1")
-        # Not state.add_url_rule: Flask insists on a method list, and the router
-        # answers every method itself (405 with its Allow, OPTIONS, HEAD).
-        state.app.url_map.add(
-            Rule(
-                f"{prefix}/<{_CONVERTER}:below>",
-                endpoint=endpoint,
-                methods=None,
-                subdomain=state.subdomain,
-                strict_slashes=False,  # /echo/x/ is the router's to refuse, not werkzeug's to redirect
-                merge_slashes=False,
+
+        def add_rule(path: str) -> None:
+            # Not state.add_url_rule: Flask insists on a method list, and the router
+            # answers every method itself (405 with its Allow, OPTIONS, HEAD). No strict
+            # slashes: /echo/x/ is the router's to refuse, not werkzeug's to redirect.
+            state.app.url_map.add(
+                Rule(
+                    path,
+                    endpoint=endpoint,
+                    methods=None,
+                    subdomain=state.subdomain,
+                    strict_slashes=False,
+                    merge_slashes=False,
+                )
             )
-        )
+
+        add_rule(f"{prefix}/<{_CONVERTER}:below>")
         if mount:
             # Under a prefix, the router's plain static paths also get a rule of their
             # own: werkzeug finds those by a dict lookup, not by trying the catch-all's
@@ -127,16 +132,7 @@ def blueprint(
             # (At the root they would outrank the app's own dynamic rules.)
             for path in dispatcher.router.static_paths():
                 if _PLAIN_PATH.fullmatch(path):
-                    state.app.url_map.add(
-                        Rule(
-                            prefix + path,
-                            endpoint=endpoint,
-                            methods=None,
-                            subdomain=state.subdomain,
-                            strict_slashes=False,
-                            merge_slashes=False,
-                        )
-                    )
+                    add_rule(prefix + path)
         state.app.view_functions[endpoint] = view(mount)
 
     bp = Blueprint(name, __name__, url_prefix=url_prefix)
