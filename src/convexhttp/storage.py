@@ -129,6 +129,10 @@ class Files:
     def url_for(self, key: str) -> str:
         return f"{self.base()}{STORAGE_PREFIX}{key}"
 
+    def upload_url(self, session: Session | None = None) -> str:
+        """A signed URL to POST a file to (``session``: the transaction's, for the key)."""
+        return f"{self.base()}{UPLOAD_PATH}?token={quote(self.sign_upload(session))}"
+
     # -- documents
     def record(self, session: Session, blob: StoredBlob, content_type: str | None) -> str:
         system = _system(session)
@@ -244,8 +248,7 @@ class MutationStorage(QueryStorage):
 
     def generate_upload_url(self) -> str:
         """A URL a client POSTs a file to (valid for an hour); it answers ``{"storageId"}``."""
-        token = self._files.sign_upload(self._session)
-        return f"{self._files.base()}{UPLOAD_PATH}?token={quote(token)}"
+        return self._files.upload_url(self._session)
 
     def delete(self, storage_id: str) -> None:
         """Delete the file: its URLs answer 404 once this transaction commits."""
@@ -278,7 +281,7 @@ class ActionStorage:
         return self._read(lambda s: s.get_metadata(storage_id))  # type: ignore[no-any-return]
 
     def generate_upload_url(self) -> str:
-        return f"{self._files.base()}{UPLOAD_PATH}?token={quote(self._files.sign_upload())}"
+        return self._files.upload_url()
 
     def delete(self, storage_id: str) -> None:
         runtime = self._files.runtime
