@@ -167,10 +167,8 @@ def _is_plain(value: Any, depth: int) -> bool:
 
 
 def _check_unicode(text: str, path: tuple[str | int, ...]) -> None:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        raise _bad(path, f"holds a lone surrogate in {text!r}: not valid Unicode") from None
+    if not _encodes(text):
+        raise _bad(path, f"holds a lone surrogate in {text!r}: not valid Unicode")
 
 
 def _check(value: object, path: tuple[str | int, ...], depth: int) -> None:
@@ -242,13 +240,13 @@ def _odd_nan(value: float) -> bool:
 def _to_markers(value: Any) -> Any:
     kind = type(value)
     if kind is bytes:
-        return {"$bytes": base64.b64encode(value).decode("ascii")}
+        return {"$bytes": _b64(value)}
     if kind is dict:
         return {k: _to_markers(v) for k, v in value.items()}
     if kind is list:
         return [_to_markers(v) for v in value]
     if isinstance(value, bytes):
-        return {"$bytes": base64.b64encode(value).decode("ascii")}
+        return {"$bytes": _b64(value)}
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
@@ -320,6 +318,17 @@ def _is_special_float(x: float) -> bool:
     return math.isnan(x) or math.isinf(x) or (x == 0.0 and math.copysign(1.0, x) < 0)
 
 
+def _as_base(value: object) -> Value:
+    """A subclass of an allowed type (an IntEnum, numpy.float64) as its base type; a
+    ``TypeError`` for anything else. (``bool`` has no subclasses.)"""
+    if isinstance(value, bytes):
+        return bytes(value)
+    for base in (int, float, str):
+        if isinstance(value, base):
+            return base(value)
+    raise TypeError(f"{type_name(value)} is not a Convex value")
+
+
 def encode_convex_json(value: Value) -> Any:
     """A checked value as ``convex_encoded_json`` (a JSON-ready structure)."""
     kind = type(value)
@@ -335,17 +344,9 @@ def encode_convex_json(value: Value) -> Any:
         return {k: encode_convex_json(v) for k, v in value.items()}
     if kind is list:
         return [encode_convex_json(v) for v in value]
-    if isinstance(value, bytes):
-        return {"$bytes": _b64(bytes(value))}
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return encode_convex_json(int(value))
-    if isinstance(value, float):
-        return encode_convex_json(float(value))
-    if isinstance(value, str):
-        return str(value)
-    raise TypeError(f"{type_name(value)} is not a Convex value")
+    if kind is bytes:
+        return {"$bytes": _b64(value)}
+    return encode_convex_json(_as_base(value))
 
 
 def _decode_marker(key: str, payload: object, path: tuple[str | int, ...]) -> Value:
@@ -415,17 +416,9 @@ def to_clean_json(value: Value) -> Any:
         return {k: to_clean_json(v) for k, v in value.items()}
     if kind is list:
         return [to_clean_json(v) for v in value]
-    if isinstance(value, bytes):
-        return _b64(bytes(value))
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return str(int(value))
-    if isinstance(value, float):
-        return _clean_float(float(value))
-    if isinstance(value, str):
-        return str(value)
-    raise TypeError(f"{type_name(value)} is not a Convex value")
+    if kind is bytes:
+        return _b64(value)
+    return to_clean_json(_as_base(value))
 
 
 def from_plain_json(value: Any) -> Value:
