@@ -103,10 +103,14 @@ class QueryCtx:
         self.db: DatabaseReader = DatabaseReader(session)
         self.storage = QueryStorage(runtime.files, session)
 
+    def _query(self, ref: Any) -> tuple[RegisteredFunction, AnyCtx]:
+        fn = self._runtime.resolve(ref, "query")
+        return fn, self._runtime.ctx_for(fn, self._session, self.auth)
+
     def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
         """Run a query in this query's snapshot."""
-        fn = self._runtime.resolve(ref, "query")
-        return self._runtime.call(fn, self._runtime.ctx_for(fn, self._session, self.auth), args)
+        fn, ctx = self._query(ref)
+        return self._runtime.call(fn, ctx, args)
 
     runQuery = run_query
 
@@ -355,10 +359,8 @@ class AsyncQueryCtx:
         self.storage = AsyncStorage(sync.storage)
 
     async def run_query(self, ref: Any, args: dict[str, Value] | None = None) -> Value:
-        runtime = self._sync._runtime
-        fn = runtime.resolve(ref, "query")
-        ctx = runtime.ctx_for(fn, self._sync._session, self._sync.auth)
-        return await runtime.call_async(fn, ctx, args)
+        fn, ctx = self._sync._query(ref)
+        return await self._sync._runtime.call_async(fn, ctx, args)
 
     runQuery = run_query
 
@@ -438,6 +440,12 @@ AnyCtx = QueryCtx | MutationCtx | ActionCtx | AsyncQueryCtx | AsyncMutationCtx |
 
 
 # --- the runtime -----------------------------------------------------------------------
+
+
+def _fresh_args(fn: RegisteredFunction, args: Any) -> Any:
+    """``args`` for one attempt of a mutation that may run again: a copy unless its
+    validator already returns fresh containers."""
+    return copy.deepcopy(args) if fn.args_need_copy else args
 
 
 class Runtime:
@@ -557,7 +565,7 @@ class Runtime:
 
         def attempt(session: Session) -> Value:
             # A fresh copy each attempt: a run that lost a race may have changed its args.
-            given = copy.deepcopy(args) if fn.args_need_copy else args
+            given = _fresh_args(fn, args)
             return self.call(fn, self.ctx_for(fn, session, auth), given)
 
         return self.transact(attempt, name=fn.name)
@@ -634,7 +642,7 @@ class Runtime:
         auth = auth or Auth()
 
         async def attempt(session: Session) -> Value:
-            given = copy.deepcopy(args) if fn.args_need_copy else args
+            given = _fresh_args(fn, args)
             return await self.call_async(fn, self.ctx_for(fn, session, auth), given)
 
         return await self.transact_async(attempt, name=fn.name)
