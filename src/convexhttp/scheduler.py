@@ -294,6 +294,23 @@ def _before(ms: float) -> tuple[bytes, bytes | None]:
     return sort_key(float("-inf")), key_successor(sort_key(float(ms)))
 
 
+def _call_in_savepoint(
+    runtime: Runtime, session: Session, fn: RegisteredFunction, args: Any
+) -> Exception | None:
+    """Run the mutation ``fn`` in a savepoint of ``session``'s transaction (with a fresh
+    scheduling budget): None, or the error it raised, its writes undone. A conflict or
+    a transient store error goes up: the whole attempt runs again."""
+    session.budget = SchedulingBudget()
+    try:
+        with session.savepoint():
+            runtime.call(fn, runtime.ctx_for(fn, session, _no_auth()), args)
+    except Exception as exc:
+        if isinstance(exc, RetryableConflict) or runtime.database.store.is_transient(exc):
+            raise
+        return exc
+    return None
+
+
 class JobRunner:
     """Runs due scheduled functions and cron ticks for one app in this process."""
 
@@ -453,16 +470,10 @@ class JobRunner:
             if fn is None:
                 _finish(system, job, {"kind": "failed", "error": _not_found(job["name"])})
                 return
-            session.budget = SchedulingBudget()
-            try:
-                with session.txn.savepoint():
-                    ctx = runtime.ctx_for(fn, session, _no_auth())
-                    runtime.call(fn, ctx, job["args"][0])
-            except Exception as exc:
-                if isinstance(exc, RetryableConflict) or runtime.database.store.is_transient(exc):
-                    raise
-                logger.exception("scheduled mutation %s (%s) failed", fn.name, job_id)
-                state = {"kind": "failed", "error": _error_text(exc)}
+            error = _call_in_savepoint(runtime, session, fn, job["args"][0])
+            if error is not None:
+                logger.error("scheduled mutation %s (%s) failed", fn.name, job_id, exc_info=error)
+                state = {"kind": "failed", "error": _error_text(error)}
             else:
                 state = {"kind": "success"}
             _finish(system, system.get(job_id) or job, state)
@@ -604,14 +615,9 @@ class JobRunner:
                     start_action.append((fn, job.args, cron["name"]))
                 system.replace(cron_id, fields)
                 return
-            session.budget = SchedulingBudget()
-            try:
-                with session.txn.savepoint():
-                    runtime.call(fn, runtime.ctx_for(fn, session, _no_auth()), dict(job.args))
-            except Exception as exc:
-                if isinstance(exc, RetryableConflict) or runtime.database.store.is_transient(exc):
-                    raise
-                logger.exception("cron job %r (%s) failed", cron["name"], fn.name)
+            error = _call_in_savepoint(runtime, session, fn, dict(job.args))
+            if error is not None:
+                logger.error("cron job %r (%s) failed", cron["name"], fn.name, exc_info=error)
             fields["lastRun"] = now
             system.replace(cron_id, fields)
 
