@@ -56,7 +56,8 @@ APPS = {
 }
 SERVE = "convexhttp serve"
 SERVE_QUIET = "serve --no-access-log"
-WORKERS = {"sync": [], "gthread": ["--worker-class", "gthread", "--threads", "4"]}
+THREADS = 4  # of a gthread worker
+WORKERS = {"sync": [], "gthread": ["--worker-class", "gthread", "--threads", str(THREADS)]}
 KINDS = ("GET", "POST")
 # (what, numerator, denominator, target per kind or None)
 RATIOS: list[tuple[str, str, str, dict[str, float] | None]] = [
@@ -157,19 +158,16 @@ def _flask_app(blueprint: bool) -> Any:
     return app
 
 
-def _django_app(adapter: str | None) -> Any:
+def configure_django(urlconf: str) -> None:
+    """Django's settings for every Django app of the benchmarks: the same middleware."""
     import django
     from django.conf import settings
-    from django.core.wsgi import get_wsgi_application
-    from django.http import HttpRequest, HttpResponse, JsonResponse
-    from django.urls import include, path, re_path
-    from django.views.decorators.csrf import csrf_exempt
 
     settings.configure(
         DEBUG=False,
         SECRET_KEY="benchmark",
         ALLOWED_HOSTS=["127.0.0.1"],
-        ROOT_URLCONF=__name__,
+        ROOT_URLCONF=urlconf,
         MIDDLEWARE=[
             "django.middleware.security.SecurityMiddleware",
             "django.middleware.common.CommonMiddleware",
@@ -177,6 +175,15 @@ def _django_app(adapter: str | None) -> Any:
         ],
     )
     django.setup()
+
+
+def _django_app(adapter: str | None) -> Any:
+    from django.core.wsgi import get_wsgi_application
+    from django.http import HttpRequest, HttpResponse, JsonResponse
+    from django.urls import include, path, re_path
+    from django.views.decorators.csrf import csrf_exempt
+
+    configure_django(__name__)
     if adapter == "urls":
         from convexhttp.adapters.django import urls
 
@@ -260,6 +267,14 @@ def check(url: str, kind: str) -> None:
         raise AssertionError(f"{url}: {reply.status} {body[:200]!r}")
 
 
+def handler_target(base: str, name: str, kind: str, post_script: Path) -> tuple[str, Path | None]:
+    """The URL of server ``name``'s handler for ``kind`` (at ``base``), and wrk's script."""
+    prefix = APPS[name][1] if name in APPS else ""
+    if kind == "POST":
+        return f"{base}{prefix}/echo", post_script
+    return f"{base}{prefix}/hello", None
+
+
 def median_ratio(a: list[float], b: list[float]) -> tuple[float, float, float]:
     ratios = [x / y for x, y in zip(a, b, strict=True)]
     return statistics.median(ratios), min(ratios), max(ratios)
@@ -294,7 +309,7 @@ def main() -> None:
                 for name in names:
                     log = Path(tmp) / f"{worker}-{len(servers)}.log"
                     if name in (SERVE, SERVE_QUIET):  # as users run it: its own gunicorn
-                        threads = options[-1] if worker == "gthread" else "1"
+                        threads = str(THREADS) if worker == "gthread" else "1"
                         quiet = ["--no-access-log"] if name == SERVE_QUIET else []
                         servers[name] = support.convexhttp_serve(
                             "benchmarks.e2e:http", log, "--threads", threads, *quiet
@@ -302,23 +317,19 @@ def main() -> None:
                     else:
                         target = f"benchmarks.e2e:make_app({APPS[name][0]!r})"
                         servers[name] = support.gunicorn(target, log, *options)
-                for name, server in servers.items():
-                    prefix = APPS[name][1] if name in APPS else ""
+                for name in servers:
                     for kind in KINDS:
-                        url = server.url + prefix + ("/echo" if kind == "POST" else "/hello")
+                        url, lua = handler_target(servers[name].url, name, kind, script)
                         check(url, kind)
-                        wrk(url, 1, script if kind == "POST" else None)  # warm-up
+                        wrk(url, 1, lua)  # warm-up
                 for round_ in range(args.rounds):
                     order = names if round_ % 2 == 0 else names[::-1]
                     for kind in KINDS:
                         for name in order:
                             server = servers[name]
-                            prefix = APPS[name][1] if name in APPS else ""
-                            url = server.url + prefix + ("/echo" if kind == "POST" else "/hello")
+                            url, lua = handler_target(server.url, name, kind, script)
                             before = worker_cpu(server.proc.pid)
-                            rate, count, errors = wrk(
-                                url, args.duration, script if kind == "POST" else None
-                            )
+                            rate, count, errors = wrk(url, args.duration, lua)
                             used = worker_cpu(server.proc.pid) - before
                             rps.setdefault((worker, kind, name), []).append(rate)
                             cpu.setdefault((worker, kind, name), []).append(used / max(count, 1))

@@ -17,6 +17,7 @@ import argparse
 import io
 import json
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -29,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-PAYLOAD = json.dumps({"name": "ada", "tags": ["a", "b"], "n": 1}).encode()
+from benchmarks.e2e import PAYLOAD, configure_django, median_ratio  # noqa: E402
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -142,9 +144,8 @@ def flask_apps() -> tuple[WsgiApp, WsgiApp]:
     return native, mounted
 
 
-def django_apps() -> tuple[WsgiApp, WsgiApp]:
-    import django
-    from django.conf import settings
+def django_app() -> WsgiApp:
+    """One Django project: native views, and the adapter below /hooks/ and /flat/."""
     from django.core.handlers.wsgi import WSGIHandler
     from django.http import HttpRequest, HttpResponse, JsonResponse
     from django.urls import include, path, re_path
@@ -167,20 +168,8 @@ def django_apps() -> tuple[WsgiApp, WsgiApp]:
         # view() wired by hand, without include()'s second resolver (docs/DECISIONS.md)
         re_path(r"^flat/(?P<path>(?s:.*))$", view(convexhttp_router(), access_log=False)),
     ]
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="benchmark",
-        ALLOWED_HOSTS=["127.0.0.1"],
-        ROOT_URLCONF=__name__,
-        MIDDLEWARE=[
-            "django.middleware.security.SecurityMiddleware",
-            "django.middleware.common.CommonMiddleware",
-            "django.middleware.csrf.CsrfViewMiddleware",
-        ],
-    )
-    django.setup()
-    app = WSGIHandler()
-    return app, app
+    configure_django(__name__)
+    return WSGIHandler()  # type: ignore[no-any-return]
 
 
 # --- timing ----------------------------------------------------------------------------
@@ -210,11 +199,8 @@ def compare(
 
 
 def ratio_row(what: str, num: list[float], den: list[float], target: str) -> str:
-    ratios = [a / b for a, b in zip(num, den, strict=True)]
-    return (
-        f"{what:<44}{statistics.median(ratios):>6.2f}x  "
-        f"[{min(ratios):.2f}-{max(ratios):.2f}]  {target}"
-    )
+    median, low, high = median_ratio(num, den)
+    return f"{what:<44}{median:>6.2f}x  [{low:.2f}-{high:.2f}]  {target}"
 
 
 def main() -> None:
@@ -227,14 +213,12 @@ def main() -> None:
         args.rounds, args.number = 3, 1000
 
     with tempfile.TemporaryDirectory() as tmp:
-        import os
-
         os.environ.setdefault("CONVEXHTTP_DATABASE", str(Path(tmp) / "bench.sqlite3"))
         logging.getLogger("convexhttp").setLevel(logging.WARNING)
         ours = wsgiapp()
         falcon = falcon_app()
         flask_native, flask_ours = flask_apps()
-        django_app, _ = django_apps()
+        django = django_app()
 
         # The access line as `convexhttp serve` writes it, to a file (stderr of a daemon).
         from convexhttp.logs import log_to_stderr
@@ -254,12 +238,12 @@ def main() -> None:
             "Flask blueprint GET": (flask_ours, "/hooks/hello", False),
             "Flask view POST": (flask_native, "/echo", True),
             "Flask blueprint POST": (flask_ours, "/hooks/echo", True),
-            "Django view GET": (django_app, "/hello", False),
-            "Django adapter GET": (django_app, "/hooks/hello", False),
-            "Django view POST": (django_app, "/echo", True),
-            "Django adapter POST": (django_app, "/hooks/echo", True),
-            "Django view() GET": (django_app, "/flat/hello", False),
-            "Django view() POST": (django_app, "/flat/echo", True),
+            "Django view GET": (django, "/hello", False),
+            "Django adapter GET": (django, "/hooks/hello", False),
+            "Django view POST": (django, "/echo", True),
+            "Django adapter POST": (django, "/hooks/echo", True),
+            "Django view() GET": (django, "/flat/hello", False),
+            "Django view() POST": (django, "/flat/echo", True),
             "WSGIApp GET, access line": (logged, "/hello", False),
         }
         times = compare(cases, args.rounds, args.number)
@@ -274,7 +258,6 @@ def main() -> None:
             f"  {name:<28}{statistics.median(values):>8.2f}  [{min(values):.2f}-{max(values):.2f}]"
         )
     print("\nratios (median per round [min-max]):")
-    t = times
     rows = [
         ("WSGIApp / Falcon App, GET (time)", "WSGIApp GET", "Falcon GET", "target <= 1.5x"),
         ("WSGIApp / Falcon App, JSON POST (time)", "WSGIApp POST", "Falcon POST", ""),
@@ -307,7 +290,7 @@ def main() -> None:
         ),
     ]
     for what, num, den, target in rows:
-        print("  " + ratio_row(what, t[num], t[den], target))
+        print("  " + ratio_row(what, times[num], times[den], target))
 
 
 if __name__ == "__main__":
