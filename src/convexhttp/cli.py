@@ -24,33 +24,29 @@ def _handler_name(handler: object) -> str:
     return f"{module}.{name}"
 
 
-def format_routes(http: HttpRouter) -> str:
-    """The route table in lookup order, one route a line (like ``flask routes``)."""
-    rows = [(method, path, _handler_name(handler)) for path, method, handler in http.routes()]
+def _table(header: tuple[str, str, str], rows: Sequence[tuple[str, str, str]], empty: str) -> str:
+    """Three columns, left-aligned, a dashed line under the header (the last one unpadded)."""
     if not rows:
-        return "(no routes)"
-    widths = [max(len(r[i]) for r in [("Method", "Path", "Handler"), *rows]) for i in range(3)]
-    lines = [
-        f"{'Method':<{widths[0]}}  {'Path':<{widths[1]}}  Handler",
-        f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * widths[2]}",
-    ]
-    lines += [f"{m:<{widths[0]}}  {p:<{widths[1]}}  {h}" for m, p, h in rows]
-    return "\n".join(lines)
-
-
-def format_functions(functions: Functions) -> str:
-    """The functions table, like Convex's Functions view: name, kind, visibility."""
-    rows = [(name, fn.kind, fn.visibility) for name, fn in functions.items()]
-    if not rows:
-        return "(no functions)"
-    header = ("Function", "Kind", "Visibility")
+        return empty
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
     lines = [
         f"{header[0]:<{widths[0]}}  {header[1]:<{widths[1]}}  {header[2]}",
         f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * widths[2]}",
     ]
-    lines += [f"{n:<{widths[0]}}  {k:<{widths[1]}}  {vis}" for n, k, vis in rows]
+    lines += [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in rows]
     return "\n".join(lines)
+
+
+def format_routes(http: HttpRouter) -> str:
+    """The route table in lookup order, one route a line (like ``flask routes``)."""
+    rows = [(method, path, _handler_name(handler)) for path, method, handler in http.routes()]
+    return _table(("Method", "Path", "Handler"), rows, "(no routes)")
+
+
+def format_functions(functions: Functions) -> str:
+    """The functions table, like Convex's Functions view: name, kind, visibility."""
+    rows = [(name, fn.kind, fn.visibility) for name, fn in functions.items()]
+    return _table(("Function", "Kind", "Visibility"), rows, "(no functions)")
 
 
 def _app_arguments(parser: argparse.ArgumentParser) -> None:

@@ -99,7 +99,6 @@ class HttpRouter:
         self._patterns: dict[str, _Entry] = {}  # CompiledPath.key -> entry
         self._prefixes: dict[str, _Entry] = {}  # normalised prefix -> entry
         self._count = 0
-        self._matcher: Callable[[str, str], Lookup[Route]] | None = None  # None: to build
 
     # -- registration --------------------------------------------------------
 
@@ -121,8 +120,7 @@ class HttpRouter:
         else:
             assert path_prefix is not None
             self._add_prefix(path_prefix, method, handler)
-        self._matcher = None  # the next lookup builds the matcher again
-        self.__dict__.pop("match", None)
+        self.__dict__.pop("match", None)  # the next lookup builds the matcher again
 
     def _add_path(self, path: str, method: str | Sequence[str], handler: Handler) -> None:
         if not isinstance(path, str) or not path.startswith("/"):
@@ -206,15 +204,13 @@ class HttpRouter:
         ``PatternTimeout`` when a custom pattern runs too long. The first call after
         a change builds the matcher and puts it in this method's place.
         """
-        match = self._matcher
-        if match is None:
-            patterns = sorted(self._patterns.values(), key=lambda e: e.order)
-            match = self._matcher = build_matcher(
-                {path: e.methods for path, e in self._static.items()},
-                [(e.compiled, e.methods) for e in patterns if e.compiled is not None],
-                {prefix: e.methods for prefix, e in self._prefixes.items()},
-            )
-            self.match = match  # type: ignore[method-assign,assignment]
+        patterns = sorted(self._patterns.values(), key=lambda e: e.order)
+        match = build_matcher(
+            {path: e.methods for path, e in self._static.items()},
+            [(e.compiled, e.methods) for e in patterns if e.compiled is not None],
+            {prefix: e.methods for prefix, e in self._prefixes.items()},
+        )
+        self.match = match  # type: ignore[method-assign,assignment]
         return match(path, method)
 
 
