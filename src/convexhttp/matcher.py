@@ -61,7 +61,7 @@ class _Target(Generic[R]):
             elif compiled.rest and len(slots) == len(names) - 1:
                 self.items = ", ".join([*items, f"{names[-1]!r}: rest"])
 
-    def params(self, parts: list[str], path: str, tail: Sequence[str | None] = ()) -> Params:
+    def params(self, parts: list[str], tail: Sequence[str | None] = ()) -> Params:
         """The params of a match, from the path's segments and its tail's values."""
         values: list[str | None] = []
         for segment, part in zip(self.compiled.segments, parts, strict=False):
@@ -284,7 +284,7 @@ def _compile_match(
         if target.order < branch.before(n):
             tail = ", ['/'.join(rest)]" if rest else ""
             lines.append(f"{pad}    if '%' in path:  # params to decode")
-            lines.append(f"{pad}        return r, {name(target.params)}(parts, path{tail}), EMPTY")
+            lines.append(f"{pad}        return r, {name(target.params)}(parts{tail}), EMPTY")
             lines.append(f"{pad}    return r, {{{target.items}}}, EMPTY")
         else:  # a route the other way may come first
             give_up(pad + "    ", None, branch, None)
@@ -460,10 +460,10 @@ def _first(
         if route is None:
             continue
         if target.tail_at < 0:
-            return route, target.params(parts, path), _EMPTY
+            return route, target.params(parts), _EMPTY
         rest = target.match_tail(path, parts)
         if rest is not None:
-            return route, target.params(parts, path, rest), _EMPTY
+            return route, target.params(parts, rest), _EMPTY
     return None
 
 
