@@ -192,7 +192,7 @@ def cancel_job(session: Session, job_id: object) -> None:
 
 
 def _finish(session: Session, job: Document, state: dict[str, Any]) -> None:
-    fields = {k: v for k, v in job.items() if k not in ("_id", "_creationTime")}
+    fields = _fields(job)
     for hidden in ("_nextTs", "_leaseUntil", "_runner"):
         fields.pop(hidden, None)
     fields["state"] = state
@@ -292,6 +292,13 @@ _MAINTENANCE_S: Final = 600.0  # how often a runner offers to collect unreferenc
 def _before(ms: float) -> tuple[bytes, bytes | None]:
     """The index range of float values up to and including ``ms``."""
     return sort_key(float("-inf")), key_successor(sort_key(float(ms)))
+
+
+def _fields(doc: Document, *dropping: str) -> dict[str, Any]:
+    """A document's fields to write back with ``replace``: without its system fields
+    and the hidden ones named in ``dropping``."""
+    drop = ("_id", "_creationTime", *dropping)
+    return {k: v for k, v in doc.items() if k not in drop}
 
 
 def _call_in_savepoint(
@@ -486,7 +493,7 @@ class JobRunner:
             job = system.get(job_id)
             if job is None or job["state"]["kind"] != "pending" or job.get("_nextTs", 0) > limit:
                 return False
-            fields = {k: v for k, v in job.items() if k not in ("_id", "_creationTime", "_nextTs")}
+            fields = _fields(job, "_nextTs")
             fields["state"] = {"kind": "inProgress"}
             fields["_runner"] = self.identity
             fields["_leaseUntil"] = now_ms() + self.lease_ms
@@ -539,7 +546,7 @@ class JobRunner:
             for job_id in running:
                 job = system.get(job_id)
                 if job is not None and job.get("_runner") == self.identity:
-                    fields = {k: v for k, v in job.items() if k not in ("_id", "_creationTime")}
+                    fields = _fields(job)
                     fields["_leaseUntil"] = now_ms() + self.lease_ms
                     system.replace(job_id, fields)
 
@@ -590,7 +597,7 @@ class JobRunner:
             if cron is None or cron.get("_nextTs", now + 1) > now:
                 return  # another process took this tick
             job = crons.jobs.get(cron["name"])
-            fields = {k: v for k, v in cron.items() if k not in ("_id", "_creationTime")}
+            fields = _fields(cron)
             schedule: CronSchedule | IntervalSchedule | None = job.schedule if job else None
             fields["_nextTs"] = schedule.next_after(now) if schedule else None
             if fields["_nextTs"] is None:
@@ -641,11 +648,7 @@ class JobRunner:
             system = session.derive(system=True)
             cron = system.get(cron_id)
             if cron is not None and cron.get("_runner") == self.identity:
-                fields = {
-                    k: v
-                    for k, v in cron.items()
-                    if k not in ("_id", "_creationTime", "_runner", "_leaseUntil")
-                }
+                fields = _fields(cron, "_runner", "_leaseUntil")
                 fields["lastRun"] = now_ms()
                 system.replace(cron_id, fields)
 
