@@ -293,44 +293,39 @@ class AsyncQuery:
     fullTableScan = full_table_scan
 
 
-class _AsyncSystem:
-    __slots__ = ("_system",)
-
-    def __init__(self, system: Any) -> None:
-        self._system = system
-
-    async def get(self, *args: Any) -> Document | None:
-        return self._system.get(*args)  # type: ignore[no-any-return]
-
-    def query(self, table: str) -> AsyncQuery:
-        return AsyncQuery(self._system.query(table))
-
-    def normalize_id(self, table: str, doc_id: Any) -> str | None:
-        return self._system.normalize_id(table, doc_id)  # type: ignore[no-any-return]
-
-    normalizeId = normalize_id
-
-
-class AsyncDatabaseReader:
-    """``ctx.db`` of an ``async def`` query: awaitable ``get`` and query reads."""
+class _AsyncReads:
+    """Awaitable reads over a ``DatabaseReader`` (or its ``system``): ``get``, ``query``,
+    ``normalize_id``."""
 
     __slots__ = ("_db",)
 
-    def __init__(self, db: DatabaseReader) -> None:
+    def __init__(self, db: Any) -> None:
         self._db = db
 
     async def get(self, *args: Any) -> Document | None:
-        return self._db.get(*args)
+        return self._db.get(*args)  # type: ignore[no-any-return]
 
     def query(self, table: str) -> AsyncQuery:
         return AsyncQuery(self._db.query(table))
 
     def normalize_id(self, table: str, doc_id: Any) -> str | None:
-        return self._db.normalize_id(table, doc_id)
+        return self._db.normalize_id(table, doc_id)  # type: ignore[no-any-return]
+
+    normalizeId = normalize_id
+
+
+class AsyncDatabaseReader(_AsyncReads):
+    """``ctx.db`` of an ``async def`` query: awaitable ``get`` and query reads."""
+
+    __slots__ = ()
+    _db: DatabaseReader
+
+    def __init__(self, db: DatabaseReader) -> None:
+        self._db = db
 
     @property
-    def system(self) -> _AsyncSystem:
-        return _AsyncSystem(self._db.system)
+    def system(self) -> _AsyncReads:
+        return _AsyncReads(self._db.system)
 
     async def insert(self, table: str, document: Any) -> str:
         return self._db.insert(table, document)
@@ -343,8 +338,6 @@ class AsyncDatabaseReader:
 
     async def delete(self, *args: Any) -> None:
         self._db.delete(*args)
-
-    normalizeId = normalize_id
 
 
 class AsyncQueryCtx:

@@ -777,9 +777,13 @@ def test_async_functions_await_ctx(app: App) -> None:
         first = await ctx.db.query("notes").with_index("by_creation_time").first()
         page = await ctx.db.query("notes").paginate({"numItems": 5, "cursor": None})
         seen = [doc["i"] async for doc in ctx.db.query("notes")]
-        return [first["i"], len(page["page"]), seen, await ctx.auth.get_user_identity()]
+        files = await ctx.db.system.query("_storage").collect()
+        unknown = ctx.db.system.normalizeId("_storage", "nope")
+        identity = await ctx.auth.get_user_identity()
+        return [first["i"], len(page["page"]), seen, identity, files, unknown]
 
-    assert app.deployment.run_query(internal.inline.read_async, app.ref(read)) == [2, 1, [2], None]
+    answer = app.deployment.run_query(internal.inline.read_async, app.ref(read))
+    assert answer == [2, 1, [2], None, [], None]
 
     async def act(ctx: Any) -> Any:
         inserted = await ctx.run_mutation(
