@@ -151,7 +151,8 @@ class AccessSink:
 
 
 _time = time.time
-_PREFIX = "INFO convexhttp.access "
+# FORMAT's "%(levelname)s %(name)s " for an access line
+_PREFIX = f"{logging.getLevelName(logging.INFO)} {access_logger.name} "
 
 
 #: Set by ``log_to_stderr`` (``convexhttp serve``): the dispatcher writes its access
