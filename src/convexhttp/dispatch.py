@@ -215,7 +215,7 @@ class Dispatcher:
                 return text_reply(404, f"No HttpAction routed for {head.full_path}"), "-"
             allow = ("allow", _allow_header(allowed))
             if method == "OPTIONS":
-                return Reply(204, reason_phrase(204), [allow], [], 0), "-"
+                return Reply(204, reason_phrase(204), [allow], []), "-"
             return text_reply(405, "Method Not Allowed", (allow,)), "-"
 
         if is_system and route.path in self.upload_paths:

@@ -56,26 +56,20 @@ def reason_phrase(status: int) -> str:
 class Reply:
     """What a server sends: the status line's parts, the headers and the body.
 
-    ``length`` is the body's length when known (it is then in ``headers`` as
-    Content-Length and ``body`` is a list), None when the body is streamed.
-    ``status_line`` is ``"200 OK"``, as WSGI's ``start_response`` takes it.
+    A body of known length is a list, its length in ``headers`` as Content-Length;
+    a streamed one is an iterable. ``status_line`` is ``"200 OK"``, as WSGI's
+    ``start_response`` takes it.
     """
 
-    __slots__ = ("body", "headers", "length", "reason", "status", "status_line")
+    __slots__ = ("body", "headers", "reason", "status", "status_line")
 
     def __init__(
-        self,
-        status: int,
-        reason: str,
-        headers: list[tuple[str, str]],
-        body: Iterable[bytes],
-        length: int | None = None,
+        self, status: int, reason: str, headers: list[tuple[str, str]], body: Iterable[bytes]
     ) -> None:
         self.status = status
         self.reason = reason
         self.headers = headers
         self.body = body
-        self.length = length
         line = _STATUS_LINES.get(status)
         if line is None or reason != _REASONS.get(status):
             line = f"{status} {reason}"
@@ -100,19 +94,18 @@ _new_reply = Reply.__new__
 
 def text_reply(status: int, text: str, extra: Iterable[tuple[str, str]] = ()) -> Reply:
     data = text.encode()
-    length = len(data)
     headers = [
         ("content-type", "text/plain;charset=UTF-8"),
-        ("content-length", str(length)),
+        ("content-length", str(len(data))),
         *extra,
     ]
-    return Reply(status, reason_phrase(status), headers, [data], length)
+    return Reply(status, reason_phrase(status), headers, [data])
 
 
 def json_reply(status: int, payload: object) -> Reply:
     data = json.dumps(payload).encode()
     headers = [("content-type", "application/json"), ("content-length", str(len(data)))]
-    return Reply(status, reason_phrase(status), headers, [data], len(data))
+    return Reply(status, reason_phrase(status), headers, [data])
 
 
 def server_error(rid: str, exc: BaseException | None = None, *, debug: bool = False) -> Reply:
@@ -175,7 +168,7 @@ def wire_form(
             headers = [*headers_in._sorted_pairs(), ("content-length", str(size))]
         reason = response._status_text
         if reason or status not in _STATUS_LINES:
-            return Reply(status, reason or "Unknown", headers, [data] if size else [], size)
+            return Reply(status, reason or "Unknown", headers, [data] if size else [])
         # Reply(status, <its standard reason>, ...), without the call
         reply = _new_reply(Reply)
         reply.status = status
@@ -183,7 +176,6 @@ def wire_form(
         reply.status_line = _STATUS_LINES[status]
         reply.headers = headers
         reply.body = [data] if size else []
-        reply.length = size
         return reply
 
     length = body.length()
@@ -217,11 +209,11 @@ def wire_form(
         if status == 304 and declared is not None:  # the resource's length, no body
             headers.append(("content-length", declared))
         body.take().close()
-        return Reply(status, reason, headers, [], None if status == 304 else 0)
+        return Reply(status, reason, headers, [])
     if length is not None:  # in memory already (no copy)
         headers.append(("content-length", str(length)))
         data = body.read_all()
-        return Reply(status, reason, headers, [data] if data else [], length)
+        return Reply(status, reason, headers, [data] if data else [])
     expected = parse_content_length(declared)
     if expected is not None:
         headers.append(("content-length", str(expected)))
