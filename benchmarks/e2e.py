@@ -5,8 +5,11 @@ Every server is gunicorn with one worker on a loopback port, first a sync worker
 serves two handlers: a tiny GET (200, a 5-byte ``hello``) and a JSON POST (the body
 parsed and sent back as JSON). wrk (``-t1 -c4``) drives them. Apps: a raw WSGI
 callable (the floor), ``WSGIApp`` and Falcon's ``App``; a native Flask view and our
-blueprint; a native Django view and our Django adapter, as ``include(urls(http))``
-and as ``view(http)`` wired with ``re_path`` (same settings and middleware); and
+blueprint; native Django views (at the root, and below an ``include()`` as a project
+routes an app's ``urls.py``) and our Django adapter, as ``include(urls(http))``
+(against the included views: the second resolver is Django's cost either way) and
+as ``view(http)`` wired with ``re_path`` (against the root views; same settings and
+middleware); and
 ``convexhttp serve`` as users run it, its access line on, beside ``--no-access-log``
 (what the line costs). The others log nothing per request: gunicorn's access log is
 off and the ``convexhttp`` logger is at WARNING.
@@ -50,6 +53,8 @@ APPS = {
     "Flask view": ("flask", ""),
     "Flask blueprint": ("flask_blueprint", "/hooks"),
     "Django view": ("django", ""),
+    # as a project usually routes an app's views: below an include(), as ours are
+    "Django view, include()": ("django_include", "/native"),
     "Django adapter": ("django_adapter", "/hooks"),
     # view() wired by hand with re_path: no second resolver, as include() has
     "Django view()": ("django_view", "/flat"),
@@ -64,7 +69,13 @@ RATIOS: list[tuple[str, str, str, dict[str, float] | None]] = [
     ("WSGIApp / raw WSGI", "WSGIApp", "raw WSGI", None),
     ("WSGIApp / Falcon App", "WSGIApp", "Falcon App", {"GET": 0.95, "POST": 0.9}),
     ("Flask blueprint / Flask view", "Flask blueprint", "Flask view", {"GET": 0.9, "POST": 0.9}),
-    ("Django adapter / Django view", "Django adapter", "Django view", {"GET": 0.9, "POST": 0.9}),
+    (
+        "Django adapter / view, both included",
+        "Django adapter",
+        "Django view, include()",
+        {"GET": 0.9, "POST": 0.9},
+    ),
+    ("Django adapter / Django root view", "Django adapter", "Django view", None),
     ("Django view() / Django view", "Django view()", "Django view", {"GET": 0.9, "POST": 0.9}),
     (f"{SERVE} / {SERVE_QUIET}", SERVE, SERVE_QUIET, {"GET": 0.97, "POST": 0.97}),
     (f"{SERVE} / WSGIApp", SERVE, "WSGIApp", None),
@@ -202,7 +213,11 @@ def _django_app(adapter: str | None) -> Any:
         def echo(request: HttpRequest) -> HttpResponse:
             return JsonResponse(json.loads(request.body))
 
-        urlpatterns.extend([path("hello", hello), path("echo", echo)])
+        native = [path("hello", hello), path("echo", echo)]
+        if adapter == "include":
+            urlpatterns.append(path("native/", include(native)))
+        else:
+            urlpatterns.extend(native)
     return get_wsgi_application()
 
 
@@ -224,6 +239,8 @@ def make_app(kind: str) -> Any:
         return _django_app("urls")
     if kind == "django_view":
         return _django_app("view")
+    if kind == "django_include":
+        return _django_app("include")
     raise ValueError(f"unknown app {kind!r}")
 
 

@@ -4,8 +4,10 @@ view), on the same tiny GET and JSON POST, and what the access line costs.
 
 Every app is called as a WSGI server would call it, with a fresh environ per call,
 timed in CPU time of the thread (the machine is shared). The Django adapter is
-timed as ``include(urls(http))`` and as ``view(http)`` wired with ``re_path`` (no
-second resolver). Apps are timed interleaved in rounds (each round times every app
+timed as ``include(urls(http))`` against native views also below an ``include()``
+(as a project routes an app's ``urls.py``; the second resolver is Django's cost
+either way), and as ``view(http)`` wired with ``re_path`` (no second resolver)
+against native views at the root; each under its own URLconf. Apps are timed interleaved in rounds (each round times every app
 once); the median per-round ratio is the result, with the spread over rounds
 [min-max]. The same apps on gunicorn, driven by wrk: ``benchmarks/e2e.py``.
 Run: ``python benchmarks/request_path.py [--quick]`` (``make bench``).
@@ -24,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,8 +147,16 @@ def flask_apps() -> tuple[WsgiApp, WsgiApp]:
     return native, mounted
 
 
-def django_app() -> WsgiApp:
-    """One Django project: native views, and the adapter below /hooks/ and /flat/."""
+def django_app() -> tuple[WsgiApp, dict[str, Callable[[], None]]]:
+    """One Django project and four URLconfs to switch between: native views (at the
+    root, and below /native/ by ``include()``), the adapter below /hooks/
+    (``include(urls())``) and ``view()`` below /flat/.
+
+    Each is timed under a URLconf of its own, as the e2e servers are: Django's
+    resolver tries patterns in order, so in one shared URLconf whichever came first
+    would skip the others' failed matches.
+    """
+    from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
     from django.http import HttpRequest, HttpResponse, JsonResponse
     from django.urls import include, path, re_path
@@ -160,16 +171,34 @@ def django_app() -> WsgiApp:
     def echo(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"got": json.loads(request.body)["name"]})
 
-    module = sys.modules[__name__]
-    module.urlpatterns = [  # type: ignore[attr-defined]
-        path("hello", hello),
-        path("echo", echo),
-        path("hooks/", include(urls(convexhttp_router(), access_log=False))),
+    def urlconf(name: str, patterns: list[Any]) -> ModuleType:
+        module = ModuleType(name)  # hashable, as Django's resolver cache needs
+        module.urlpatterns = patterns  # type: ignore[attr-defined]
+        return module
+
+    native = [path("hello", hello), path("echo", echo)]
+    confs = {
+        "native": urlconf("native", native),
+        # as a project usually routes an app's views: the peer of include(urls(http))
+        "native include": urlconf("native include", [path("native/", include(native))]),
+        "adapter": urlconf(
+            "adapter", [path("hooks/", include(urls(convexhttp_router(), access_log=False)))]
+        ),
         # view() wired by hand, without include()'s second resolver (docs/DECISIONS.md)
-        re_path(r"^flat/(?P<path>(?s:.*))$", view(convexhttp_router(), access_log=False)),
-    ]
+        "view": urlconf(
+            "view",
+            [re_path(r"^flat/(?P<path>(?s:.*))$", view(convexhttp_router(), access_log=False))],
+        ),
+    }
     configure_django(__name__)
-    return WSGIHandler()  # type: ignore[no-any-return]
+
+    def use(conf: ModuleType) -> Callable[[], None]:
+        def switch() -> None:
+            settings.ROOT_URLCONF = conf
+
+        return switch
+
+    return WSGIHandler(), {name: use(conf) for name, conf in confs.items()}
 
 
 # --- timing ----------------------------------------------------------------------------
@@ -183,17 +212,22 @@ def per_call_us(app: WsgiApp, path: str, post: bool, number: int) -> float:
     return (time.thread_time() - start) / number * 1e6
 
 
-def compare(
-    cases: dict[str, tuple[WsgiApp, str, bool]], rounds: int, number: int
-) -> dict[str, list[float]]:
-    for name, (app, path, post) in cases.items():  # warm up, and check the answer
+Case = tuple[WsgiApp, str, bool, Callable[[], None] | None]  # app, path, POST?, set-up
+
+
+def compare(cases: dict[str, Case], rounds: int, number: int) -> dict[str, list[float]]:
+    for name, (app, path, post, setup) in cases.items():  # warm up, and check the answer
+        if setup is not None:
+            setup()
         body = call(app, path, post).strip()
         assert body in (b"hello", b'{"got":"ada"}', b'{"got": "ada"}'), (name, body)
     times: dict[str, list[float]] = {name: [] for name in cases}
     for round_ in range(rounds):
         order = list(cases) if round_ % 2 == 0 else list(reversed(cases))
         for name in order:
-            app, path, post = cases[name]
+            app, path, post, setup = cases[name]
+            if setup is not None:
+                setup()
             times[name].append(per_call_us(app, path, post, number))
     return times
 
@@ -218,7 +252,7 @@ def main() -> None:
         ours = wsgiapp()
         falcon = falcon_app()
         flask_native, flask_ours = flask_apps()
-        django = django_app()
+        django, urlconf = django_app()
 
         # The access line as `convexhttp serve` writes it, to a file (stderr of a daemon).
         from convexhttp.logs import log_to_stderr
@@ -230,21 +264,33 @@ def main() -> None:
         sys.stderr = real_stderr
 
         cases = {
-            "WSGIApp GET": (ours, "/hello", False),
-            "Falcon GET": (falcon, "/hello", False),
-            "WSGIApp POST": (ours, "/echo", True),
-            "Falcon POST": (falcon, "/echo", True),
-            "Flask view GET": (flask_native, "/hello", False),
-            "Flask blueprint GET": (flask_ours, "/hooks/hello", False),
-            "Flask view POST": (flask_native, "/echo", True),
-            "Flask blueprint POST": (flask_ours, "/hooks/echo", True),
-            "Django view GET": (django, "/hello", False),
-            "Django adapter GET": (django, "/hooks/hello", False),
-            "Django view POST": (django, "/echo", True),
-            "Django adapter POST": (django, "/hooks/echo", True),
-            "Django view() GET": (django, "/flat/hello", False),
-            "Django view() POST": (django, "/flat/echo", True),
-            "WSGIApp GET, access line": (logged, "/hello", False),
+            "WSGIApp GET": (ours, "/hello", False, None),
+            "Falcon GET": (falcon, "/hello", False, None),
+            "WSGIApp POST": (ours, "/echo", True, None),
+            "Falcon POST": (falcon, "/echo", True, None),
+            "Flask view GET": (flask_native, "/hello", False, None),
+            "Flask blueprint GET": (flask_ours, "/hooks/hello", False, None),
+            "Flask view POST": (flask_native, "/echo", True, None),
+            "Flask blueprint POST": (flask_ours, "/hooks/echo", True, None),
+            "Django view GET": (django, "/hello", False, urlconf["native"]),
+            "Django view, include() GET": (
+                django,
+                "/native/hello",
+                False,
+                urlconf["native include"],
+            ),
+            "Django adapter GET": (django, "/hooks/hello", False, urlconf["adapter"]),
+            "Django view POST": (django, "/echo", True, urlconf["native"]),
+            "Django view, include() POST": (
+                django,
+                "/native/echo",
+                True,
+                urlconf["native include"],
+            ),
+            "Django adapter POST": (django, "/hooks/echo", True, urlconf["adapter"]),
+            "Django view() GET": (django, "/flat/hello", False, urlconf["view"]),
+            "Django view() POST": (django, "/flat/echo", True, urlconf["view"]),
+            "WSGIApp GET, access line": (logged, "/hello", False, None),
         }
         times = compare(cases, args.rounds, args.number)
         log_file.close()
@@ -268,13 +314,22 @@ def main() -> None:
             "Flask blueprint POST",
             ">= 0.9x",
         ),
-        ("Django view / adapter, GET (speed)", "Django view GET", "Django adapter GET", ">= 0.9x"),
+        # both below an include(), as a project routes an app's urls.py
         (
-            "Django view / adapter, POST (speed)",
-            "Django view POST",
+            "Django view / adapter, both included, GET",
+            "Django view, include() GET",
+            "Django adapter GET",
+            ">= 0.9x",
+        ),
+        (
+            "Django view / adapter, both included, POST",
+            "Django view, include() POST",
             "Django adapter POST",
             ">= 0.9x",
         ),
+        # the root view against the adapter: the second resolver counted against us
+        ("Django root view / adapter, GET", "Django view GET", "Django adapter GET", ""),
+        ("Django root view / adapter, POST", "Django view POST", "Django adapter POST", ""),
         ("Django view / view(), GET (speed)", "Django view GET", "Django view() GET", ">= 0.9x"),
         (
             "Django view / view(), POST (speed)",

@@ -113,3 +113,62 @@ def test_data_upload_max_memory_size_bounds_the_body_when_the_project_opts_in(
         assert (r.status_code, r.content) == (413, b"Payload Too Large")
         r = client.post("/hooks/echo/x", b"z" * 10, content_type="application/octet-stream")
         assert r.json()["size"] == 10
+
+
+def test_a_reply_in_memory_is_the_response_djangos_constructor_makes() -> None:
+    from convexhttp.adapters import django as adapter
+    from convexhttp.fetch.wire import Reply
+
+    assert adapter._FAST  # this Django builds responses as _in_memory() mirrors
+    pairs = [("content-type", "text/plain"), ("content-length", "2"), ("x-id", "7")]
+    ours = adapter._response(Reply(201, "Made", list(pairs), [b"hi"]))
+    theirs = HttpResponse(b"hi", status=201, reason="Made")
+    theirs.headers._store = {name: (name, value) for name, value in pairs}
+    assert type(ours).__mro__[1:] == type(theirs).__mro__
+    assert vars(ours).keys() == vars(theirs).keys()
+    for name, value in vars(theirs).items():
+        if name == "headers":
+            assert dict(ours.headers.items()) == dict(value.items())
+        else:
+            assert getattr(ours, name) == value, name
+    assert ours.cookies is not adapter._response(Reply(200, "OK", list(pairs), [b"hi"])).cookies
+    ours.set_cookie("k", "v")  # a middleware's cookie reaches the wire as Django sends it
+    assert ours.cookies["k"].value == "v"
+    assert (ours.status_code, ours.reason_phrase, ours.content) == (201, "Made", b"hi")
+
+
+def test_a_django_that_builds_responses_otherwise_gets_its_own_constructor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from convexhttp.adapters import django as adapter
+
+    assert adapter._built_as_django_builds()
+    django_init = HttpResponse.__init__
+
+    def with_a_new_field(self: HttpResponse, *args: object, **kwargs: object) -> None:
+        django_init(self, *args, **kwargs)
+        self.streaming_hint = None  # what a later Django might add
+
+    monkeypatch.setattr(HttpResponse, "__init__", with_a_new_field)
+    assert not adapter._built_as_django_builds()
+    monkeypatch.setattr(adapter, "_FAST", adapter._built_as_django_builds())
+    r = Client().get("/hooks/untyped")  # served through Django's constructor
+    assert (r.status_code, r.content, r.headers["Content-Length"]) == (200, b"raw bytes", "9")
+    assert "Content-Type" not in r.headers
+
+
+def test_the_url_is_djangos_only_when_django_was_told_of_a_proxy(client: Client) -> None:
+    from django.test import override_settings
+
+    forwarded = {"HTTP_X_FORWARDED_HOST": "example.com", "HTTP_X_FORWARDED_PROTO": "https"}
+    r = client.get("/hooks/echo/x", **forwarded)
+    assert r.json()["url"] == "http://testserver/hooks/echo/x"  # a client cannot claim a host
+    with override_settings(
+        USE_X_FORWARDED_HOST=True,
+        SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+        ALLOWED_HOSTS=["example.com"],
+    ):
+        r = client.get("/hooks/echo/x", **forwarded)
+        assert r.json()["url"] == "https://example.com/hooks/echo/x"
+    r = client.get("/hooks/echo/x", **forwarded)
+    assert r.json()["url"] == "http://testserver/hooks/echo/x"  # setting_changed was heard

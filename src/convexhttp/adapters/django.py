@@ -16,6 +16,8 @@ from urllib.parse import unquote_to_bytes
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http.cookie import SimpleCookie
+from django.http.response import ResponseHeaders
 from django.urls import URLPattern, re_path
 from django.utils.encoding import repercent_broken_unicode
 from django.views.decorators.csrf import csrf_exempt
@@ -36,20 +38,25 @@ def _wsgi_str(text: str) -> str:
     return text.encode().decode("latin-1")
 
 
-def _server_path_info(raw_uri: str | None, request: HttpRequest) -> str | None:
-    """The WSGI PATH_INFO the server had, before Django decoded it in place.
+def _server_path_info(raw_uri: str, request: HttpRequest) -> str | None:
+    """The WSGI PATH_INFO the server had, before Django decoded it in place (called
+    only when the raw URI has a ``%``: else nothing was decoded).
 
     Django re-escapes bytes that are not UTF-8 (``%FF`` stays ``%FF``), which
     would make the raw URI look rewritten; undo that only when Django's own
     decoding of the raw URI gives the path Django has.
     """
-    if not raw_uri or "%" not in raw_uri or not raw_uri.startswith("/"):
-        return None  # nothing was decoded: Django's path_info is the server's
+    if not raw_uri.startswith("/"):
+        return None
     raw = unquote_to_bytes(raw_uri.split("?", 1)[0].split("#", 1)[0])
     if repercent_broken_unicode(raw).decode() != request.path:
         return None
     script_name = request.META.get("SCRIPT_NAME", "").encode()
     return raw[len(script_name) :].decode("latin-1")
+
+
+class _Reply(HttpResponse):  # type: ignore[misc]  # Django ships no type hints
+    """A reply in memory (see :func:`_in_memory`)."""
 
 
 class _SetCookies:
@@ -64,12 +71,66 @@ class _SetCookies:
         return items
 
 
-class _Reply(_SetCookies, HttpResponse):  # type: ignore[misc]  # Django ships no type hints
+class _CookieReply(_SetCookies, HttpResponse):  # type: ignore[misc]
     pass
 
 
 class _StreamingReply(_SetCookies, StreamingHttpResponse):  # type: ignore[misc]
     pass
+
+
+# What HttpResponse(content, status=, reason=) sets (Django 4.2-5.x), bar the headers.
+_FIELDS = {
+    "_charset": None,
+    "_resource_closers": None,  # a new list each
+    "_handler_class": None,
+    "cookies": None,  # a new SimpleCookie each
+    "closed": False,
+    "status_code": None,
+    "_reason_phrase": None,
+    "_container": None,
+}
+_new = object.__new__
+
+
+def _built_as_django_builds() -> bool:
+    """Whether :func:`_in_memory` gives what Django's own constructor would, bar the
+    header store: the same fields with the same values (checked once, at import)."""
+    django_built = HttpResponse(b"x", "text/plain", status=201, reason="Made")  # no settings read
+    ours = _in_memory(b"x", 201, "Made", {})
+    theirs, mine = vars(django_built), vars(ours)
+    return (
+        theirs.keys() == mine.keys()
+        and all(theirs[k] == mine[k] for k in _FIELDS if k not in ("cookies", "_resource_closers"))
+        and type(theirs["cookies"]) is type(mine["cookies"])
+        and theirs["_resource_closers"] == mine["_resource_closers"] == []
+        and type(theirs["headers"]) is type(mine["headers"])
+    )
+
+
+def _in_memory(body: bytes, status: int, reason: str, store: dict[str, tuple[str, str]]) -> Any:
+    """``HttpResponse(body, status=status, reason=reason)`` with ``store`` as its headers,
+    built without Django's constructor: that would set (and check) a Content-Type we
+    throw away, convert the status and copy the body, a quarter of what the adapter
+    adds to a request. Used only when :func:`_built_as_django_builds` holds."""
+    headers = _new(ResponseHeaders)
+    headers._store = store
+    response = _new(_Reply)
+    response.__dict__ = {
+        "headers": headers,
+        "_charset": None,
+        "_resource_closers": [],
+        "_handler_class": None,
+        "cookies": SimpleCookie(),
+        "closed": False,
+        "status_code": status,
+        "_reason_phrase": reason,
+        "_container": [body],
+    }
+    return response
+
+
+_FAST = _built_as_django_builds()
 
 
 def _response(reply: Reply) -> HttpResponseBase:
@@ -83,13 +144,15 @@ def _response(reply: Reply) -> HttpResponseBase:
             set_cookies.append(value)
         else:
             store[name] = (name, value)
-    response: _Reply | _StreamingReply
     body = reply.body
     if type(body) is list and "content-length" in store:
         # A body in memory: a plain HttpResponse, as Django's middleware expects.
         # (Without a length, e.g. a HEAD of a stream, Django would claim 0.)
-        response = _Reply(
-            body[0] if len(body) == 1 else b"".join(body), status=reply.status, reason=reply.reason
+        content = body[0] if len(body) == 1 else b"".join(body)
+        if _FAST and not set_cookies:
+            return _in_memory(content, reply.status, reply.reason, store)
+        response = (_CookieReply if set_cookies else _Reply)(
+            content, status=reply.status, reason=reply.reason
         )
     else:
         response = _StreamingReply(body, status=reply.status, reason=reply.reason)
@@ -99,44 +162,31 @@ def _response(reply: Reply) -> HttpResponseBase:
     return response
 
 
-# Settings read once per process, again when one changes (override_settings() in tests).
-_SETTINGS: dict[str, Any] = {}
+_PROXY_SETTINGS = ("USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT", "SECURE_PROXY_SSL_HEADER")
+# (Django was told of a proxy in front, the body limit taken from Django's settings):
+# read once per process, again when a setting changes (override_settings() in tests).
+_CONFIG: list[tuple[bool, int | None]] = []
 
 
-def _setting(name: str, default: Any = None) -> Any:
-    try:
-        return _SETTINGS[name]
-    except KeyError:
-        value = _SETTINGS[name] = getattr(settings, name, default)
-        return value
+def _config() -> tuple[bool, int | None]:
+    if not _CONFIG:
+        behind_proxy = any(getattr(settings, name, None) for name in _PROXY_SETTINGS)
+        # Opt-in: Django's DATA_UPLOAD_MAX_MEMORY_SIZE caps form fields Django parses,
+        # not bodies in general, so it applies to the router only when the project says so.
+        limit = (
+            getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", None)
+            if getattr(settings, "CONVEXHTTP_USE_DATA_UPLOAD_LIMIT", False)
+            else None
+        )
+        _CONFIG.append((behind_proxy, limit))
+    return _CONFIG[0]
 
 
 def _forget_settings(**kwargs: Any) -> None:
-    _SETTINGS.clear()
+    _CONFIG.clear()
 
 
 setting_changed.connect(_forget_settings)
-
-
-def _proxy_host(request: HttpRequest) -> tuple[str | None, str | None]:
-    """Django's scheme and host when it was told about a proxy in front, else (None, None)
-    (the environ's, as Django would say without one)."""
-    if (
-        _setting("USE_X_FORWARDED_HOST")
-        or _setting("USE_X_FORWARDED_PORT")
-        or _setting("SECURE_PROXY_SSL_HEADER")
-    ):
-        return request.scheme, request.get_host()
-    return None, None
-
-
-def _host_limit() -> int | None:
-    # Opt-in: Django's DATA_UPLOAD_MAX_MEMORY_SIZE caps form fields Django parses, not
-    # bodies in general, so it applies to the router only when the project says so.
-    if _setting("CONVEXHTTP_USE_DATA_UPLOAD_LIMIT", False):
-        limit: int | None = _setting("DATA_UPLOAD_MAX_MEMORY_SIZE")
-        return limit
-    return None
 
 
 def view(http: HttpRouter | Deployment, **options: Unpack[Options]) -> View:
@@ -155,18 +205,25 @@ def view(http: HttpRouter | Deployment, **options: Unpack[Options]) -> View:
         meta = request.META
         path_info: str = request.path_info
         mount = path_info[: len(path_info) - len(path)] if path is not None else ""
-        scheme, host = _proxy_host(request)
+        behind_proxy, host_limit = _CONFIG[0] if _CONFIG else _config()
+        # Django's scheme and host when it was told about a proxy in front, else the
+        # environ's (as Django would say without one).
+        scheme, host = (request.scheme, request.get_host()) if behind_proxy else (None, None)
         script_name: str = meta.get("SCRIPT_NAME", "")
+        raw_uri: str | None = meta.get("RAW_URI") or meta.get("REQUEST_URI")
+        server_path_info = (
+            _server_path_info(raw_uri, request) if raw_uri and "%" in raw_uri else None
+        )
         head = request_head(
             meta,
             mount if mount.isascii() else _wsgi_str(mount),
-            path_info=_server_path_info(meta.get("RAW_URI") or meta.get("REQUEST_URI"), request)
+            path_info=server_path_info
             or (path_info if path_info.isascii() else _wsgi_str(path_info)),
             script_name=script_name if script_name.isascii() else _wsgi_str(script_name),
             scheme=scheme,
             host=host,
         )
-        reply = dispatcher.handle(head, request_body(meta), host_limit=_host_limit())
+        reply = dispatcher.handle(head, request_body(meta), host_limit=host_limit)
         return _response(reply)
 
     exempt: View = csrf_exempt(convexhttp_view)  # webhooks carry no CSRF token
