@@ -118,7 +118,7 @@ def test_the_access_sink_loses_no_line_under_threads(tmp_path: Path) -> None:
 
         def writer(n: int) -> None:
             for i in range(2000):
-                sink.write(f"t{n} {i}")
+                sink.access(f"t{n}", "GET", f"/{i}", "/:i", 200, 0.25)
 
         threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
         for t in threads:
@@ -129,6 +129,12 @@ def test_the_access_sink_loses_no_line_under_threads(tmp_path: Path) -> None:
     lines = out.read_text().splitlines()
     assert len(lines) == 6 * 2000
     for n in range(6):  # each thread's lines, whole and in its order
-        mine = [line.rsplit(" ", 2)[1:] for line in lines if f" t{n} " in line]
-        assert [int(i) for _, i in mine] == list(range(2000))
-    assert all(" INFO convexhttp.access t" in line for line in lines)
+        mine = [line.split(" GET /")[1] for line in lines if f" [t{n}] " in line]
+        assert [int(rest.split()[0]) for rest in mine] == list(range(2000))
+    assert all(
+        re.fullmatch(
+            r"\S+ \d\d:\d\d:\d\d,\d{3} INFO convexhttp\.access \[t\d\] GET /\d+ /:i 200 0\.25ms",
+            line,
+        )
+        for line in lines
+    )

@@ -175,7 +175,7 @@ class Dispatcher:
             ms = (_perf_counter() - start) * 1000
             sink = logs.access_sink
             if sink is not None:  # convexhttp serve: formatted and written in batches
-                sink.write(f"[{rid}] {method} {head.full_path} {routed} {reply.status} {ms:.2f}ms")
+                sink.access(rid, method, head.full_path, routed, reply.status, ms)
             else:
                 access_logger.info(
                     "[%s] %s %s %s %d %.2fms", rid, method, head.full_path, routed, reply.status, ms
