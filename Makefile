@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BIND   ?= 127.0.0.1:8000
 
-.PHONY: install postgres-server run test lint typecheck chromium nginx bench bench-routing bench-fetch bench-e2e bench-request-path bench-store bench-scheduler bench-storage bench-auth bench-postgres clean
+.PHONY: install postgres-server run test lint typecheck chromium nginx bench bench-routing bench-fetch bench-e2e bench-request-path bench-instructions bench-store bench-scheduler bench-storage bench-auth bench-postgres clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,7 +49,7 @@ nginx:
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light)
 
-bench: bench-routing bench-fetch bench-e2e bench-request-path bench-store bench-scheduler bench-storage bench-auth bench-postgres
+bench: bench-routing bench-fetch bench-e2e bench-request-path bench-instructions bench-store bench-scheduler bench-storage bench-auth bench-postgres
 
 bench-routing: $(STAMP)
 	$(BIN)/python benchmarks/routing.py
@@ -59,6 +59,10 @@ bench-fetch: $(STAMP)
 
 bench-request-path: $(STAMP)
 	$(BIN)/python benchmarks/request_path.py
+
+bench-instructions: $(STAMP)
+	command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
+	$(BIN)/python benchmarks/request_path.py --instructions
 
 bench-e2e: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -10,7 +10,14 @@ either way), and as ``view(http)`` wired with ``re_path`` (no second resolver)
 against native views at the root; each under its own URLconf. Apps are timed interleaved in rounds (each round times every app
 once); the median per-round ratio is the result, with the spread over rounds
 [min-max]. The same apps on gunicorn, driven by wrk: ``benchmarks/e2e.py``.
-Run: ``python benchmarks/request_path.py [--quick]`` (``make bench``).
+
+``--instructions`` counts instead of timing: each case runs 1000 requests under
+callgrind, less a run of its apps with none, which gives instructions per
+request. A count is the same run after run whatever else the machine is doing,
+where times on a shared machine spread by 10-50%; it is not time (a cache miss
+costs no instruction), so both are printed by ``make bench``.
+Run: ``python benchmarks/request_path.py [--quick | --instructions]``
+(``make bench-request-path``, ``make bench-instructions``).
 """
 
 from __future__ import annotations
@@ -20,7 +27,10 @@ import io
 import json
 import logging
 import os
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -122,7 +132,7 @@ def falcon_app() -> WsgiApp:
     app = falcon.App()
     app.add_route("/hello", Hello())
     app.add_route("/echo", Echo())
-    return app  # type: ignore[no-any-return]
+    return app
 
 
 def flask_apps() -> tuple[WsgiApp, WsgiApp]:
@@ -237,63 +247,183 @@ def ratio_row(what: str, num: list[float], den: list[float], target: str) -> str
     return f"{what:<44}{median:>6.2f}x  [{low:.2f}-{high:.2f}]  {target}"
 
 
+# case -> the group of apps it needs built (an instruction count builds one group)
+GROUPS = {
+    "WSGIApp GET": "wsgi",
+    "WSGIApp POST": "wsgi",
+    "WSGIApp GET, access line": "wsgi",
+    "Falcon GET": "falcon",
+    "Falcon POST": "falcon",
+    "Flask view GET": "flask",
+    "Flask blueprint GET": "flask",
+    "Flask view POST": "flask",
+    "Flask blueprint POST": "flask",
+    "Django view GET": "django",
+    "Django view, include() GET": "django",
+    "Django adapter GET": "django",
+    "Django view POST": "django",
+    "Django view, include() POST": "django",
+    "Django adapter POST": "django",
+    "Django view() GET": "django",
+    "Django view() POST": "django",
+}
+ROWS = [  # (what, numerator, denominator, target): a ratio of costs per request
+    ("WSGIApp / Falcon App, GET (time)", "WSGIApp GET", "Falcon GET", "target <= 1.5x"),
+    ("WSGIApp / Falcon App, JSON POST (time)", "WSGIApp POST", "Falcon POST", ""),
+    ("Flask view / blueprint, GET (speed)", "Flask view GET", "Flask blueprint GET", ">= 0.9x"),
+    ("Flask view / blueprint, POST (speed)", "Flask view POST", "Flask blueprint POST", ">= 0.9x"),
+    # both below an include(), as a project routes an app's urls.py
+    (
+        "Django view / adapter, both included, GET",
+        "Django view, include() GET",
+        "Django adapter GET",
+        ">= 0.9x",
+    ),
+    (
+        "Django view / adapter, both included, POST",
+        "Django view, include() POST",
+        "Django adapter POST",
+        ">= 0.9x",
+    ),
+    # the root view against the adapter: the second resolver counted against us
+    ("Django root view / adapter, GET", "Django view GET", "Django adapter GET", ""),
+    ("Django root view / adapter, POST", "Django view POST", "Django adapter POST", ""),
+    ("Django view / view(), GET (speed)", "Django view GET", "Django view() GET", ">= 0.9x"),
+    ("Django view / view(), POST (speed)", "Django view POST", "Django view() POST", ">= 0.9x"),
+    ("WSGIApp with / without access line (time)", "WSGIApp GET, access line", "WSGIApp GET", ""),
+]
+
+
+def build_cases(groups: set[str], tmp: Path) -> dict[str, Case]:
+    """The cases of ``groups``, their apps built (and the access line set up) in this process."""
+    os.environ.setdefault("CONVEXHTTP_DATABASE", str(tmp / "bench.sqlite3"))
+    logging.getLogger("convexhttp").setLevel(logging.WARNING)
+    cases: dict[str, Case] = {}
+    if "wsgi" in groups:
+        ours = wsgiapp()
+        # The access line as `convexhttp serve` writes it, to a file (stderr of a daemon).
+        from convexhttp.logs import log_to_stderr
+
+        logged = wsgiapp(access_log=True)
+        real_stderr, sys.stderr = sys.stderr, open(tmp / "access.log", "w")  # noqa: SIM115
+        log_to_stderr("info")
+        sys.stderr = real_stderr
+        cases["WSGIApp GET"] = (ours, "/hello", False, None)
+        cases["WSGIApp POST"] = (ours, "/echo", True, None)
+        cases["WSGIApp GET, access line"] = (logged, "/hello", False, None)
+    if "falcon" in groups:
+        falcon = falcon_app()
+        cases["Falcon GET"] = (falcon, "/hello", False, None)
+        cases["Falcon POST"] = (falcon, "/echo", True, None)
+    if "flask" in groups:
+        flask_native, flask_ours = flask_apps()
+        cases["Flask view GET"] = (flask_native, "/hello", False, None)
+        cases["Flask blueprint GET"] = (flask_ours, "/hooks/hello", False, None)
+        cases["Flask view POST"] = (flask_native, "/echo", True, None)
+        cases["Flask blueprint POST"] = (flask_ours, "/hooks/echo", True, None)
+    if "django" in groups:
+        django, urlconf = django_app()
+        for kind, name, post in (("GET", "hello", False), ("POST", "echo", True)):
+            cases[f"Django view {kind}"] = (django, f"/{name}", post, urlconf["native"])
+            cases[f"Django view, include() {kind}"] = (
+                django,
+                f"/native/{name}",
+                post,
+                urlconf["native include"],
+            )
+            cases[f"Django adapter {kind}"] = (django, f"/hooks/{name}", post, urlconf["adapter"])
+            cases[f"Django view() {kind}"] = (django, f"/flat/{name}", post, urlconf["view"])
+    return {name: cases[name] for name in GROUPS if name in cases}  # in the table's order
+
+
+# --- instructions: what callgrind counts, the same whatever else the machine does -------
+
+
+def count_run(case: str | None, group: str, number: int) -> None:
+    """Build ``group``, warm every case of it, then call ``case`` ``number`` times (under
+    callgrind, the difference from a run with no calls is the calls' instructions)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = build_cases({group}, Path(tmp))
+        for app, path, post, setup in cases.values():
+            if setup is not None:
+                setup()
+            for _ in range(20):
+                call(app, path, post)
+        if case is not None:
+            app, path, post, setup = cases[case]
+            if setup is not None:
+                setup()
+            for _ in range(number):
+                call(app, path, post)
+
+
+def instructions(number: int) -> dict[str, float]:
+    """Instructions per request of every case: a callgrind run per case, less its
+    group's run without calls."""
+    import concurrent.futures
+
+    def collected(case: str | None, group: str) -> int:
+        argv = [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--count",
+            group,
+            case or "",
+            str(number),
+        ]
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stderr
+        found = re.search(r"Collected : (\d+)", out)
+        if found is None:
+            raise RuntimeError(f"no count from callgrind:\n{out[-2000:]}")
+        return int(found[1])
+
+    jobs: list[tuple[str | None, str]] = [(None, group) for group in sorted(set(GROUPS.values()))]
+    jobs += [(case, group) for case, group in GROUPS.items()]
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        counts = dict(zip(jobs, pool.map(lambda job: collected(*job), jobs), strict=True))
+    return {
+        case: (counts[case, group] - counts[None, group]) / number for case, group in GROUPS.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--number", type=int, default=3000)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions per request under callgrind instead of timing (slow)",
+    )
+    parser.add_argument("--count", nargs=3, metavar=("GROUP", "CASE", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.count:
+        group, case, number = args.count
+        count_run(case or None, group, int(number))
+        return
+    if args.instructions:
+        number = 1000
+        if shutil.which("valgrind") is None:
+            sys.exit("valgrind not found: apt-get install -y valgrind")
+        per_request = instructions(number)
+        print(f"instructions per request (callgrind, {number} requests less none):")
+        for name, value in per_request.items():
+            print(f"  {name:<28}{value:>10,.0f}")
+        print("\nratios of instructions per request:")
+        for what, num, den, target in ROWS:
+            print(f"  {what:<44}{per_request[num] / per_request[den]:>6.2f}x  {target}")
+        return
     if args.quick:
         args.rounds, args.number = 3, 1000
 
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ.setdefault("CONVEXHTTP_DATABASE", str(Path(tmp) / "bench.sqlite3"))
-        logging.getLogger("convexhttp").setLevel(logging.WARNING)
-        ours = wsgiapp()
-        falcon = falcon_app()
-        flask_native, flask_ours = flask_apps()
-        django, urlconf = django_app()
-
-        # The access line as `convexhttp serve` writes it, to a file (stderr of a daemon).
-        from convexhttp.logs import log_to_stderr
-
-        logged = wsgiapp(access_log=True)
-        log_file = open(Path(tmp) / "access.log", "w")  # noqa: SIM115
-        real_stderr, sys.stderr = sys.stderr, log_file
-        log_to_stderr("info")
-        sys.stderr = real_stderr
-
-        cases = {
-            "WSGIApp GET": (ours, "/hello", False, None),
-            "Falcon GET": (falcon, "/hello", False, None),
-            "WSGIApp POST": (ours, "/echo", True, None),
-            "Falcon POST": (falcon, "/echo", True, None),
-            "Flask view GET": (flask_native, "/hello", False, None),
-            "Flask blueprint GET": (flask_ours, "/hooks/hello", False, None),
-            "Flask view POST": (flask_native, "/echo", True, None),
-            "Flask blueprint POST": (flask_ours, "/hooks/echo", True, None),
-            "Django view GET": (django, "/hello", False, urlconf["native"]),
-            "Django view, include() GET": (
-                django,
-                "/native/hello",
-                False,
-                urlconf["native include"],
-            ),
-            "Django adapter GET": (django, "/hooks/hello", False, urlconf["adapter"]),
-            "Django view POST": (django, "/echo", True, urlconf["native"]),
-            "Django view, include() POST": (
-                django,
-                "/native/echo",
-                True,
-                urlconf["native include"],
-            ),
-            "Django adapter POST": (django, "/hooks/echo", True, urlconf["adapter"]),
-            "Django view() GET": (django, "/flat/hello", False, urlconf["view"]),
-            "Django view() POST": (django, "/flat/echo", True, urlconf["view"]),
-            "WSGIApp GET, access line": (logged, "/hello", False, None),
-        }
+        cases = build_cases(set(GROUPS.values()), Path(tmp))
         times = compare(cases, args.rounds, args.number)
-        log_file.close()
 
     print(
         f"in process, {args.rounds} rounds x {args.number} calls, interleaved; "
@@ -304,47 +434,7 @@ def main() -> None:
             f"  {name:<28}{statistics.median(values):>8.2f}  [{min(values):.2f}-{max(values):.2f}]"
         )
     print("\nratios (median per round [min-max]):")
-    rows = [
-        ("WSGIApp / Falcon App, GET (time)", "WSGIApp GET", "Falcon GET", "target <= 1.5x"),
-        ("WSGIApp / Falcon App, JSON POST (time)", "WSGIApp POST", "Falcon POST", ""),
-        ("Flask view / blueprint, GET (speed)", "Flask view GET", "Flask blueprint GET", ">= 0.9x"),
-        (
-            "Flask view / blueprint, POST (speed)",
-            "Flask view POST",
-            "Flask blueprint POST",
-            ">= 0.9x",
-        ),
-        # both below an include(), as a project routes an app's urls.py
-        (
-            "Django view / adapter, both included, GET",
-            "Django view, include() GET",
-            "Django adapter GET",
-            ">= 0.9x",
-        ),
-        (
-            "Django view / adapter, both included, POST",
-            "Django view, include() POST",
-            "Django adapter POST",
-            ">= 0.9x",
-        ),
-        # the root view against the adapter: the second resolver counted against us
-        ("Django root view / adapter, GET", "Django view GET", "Django adapter GET", ""),
-        ("Django root view / adapter, POST", "Django view POST", "Django adapter POST", ""),
-        ("Django view / view(), GET (speed)", "Django view GET", "Django view() GET", ">= 0.9x"),
-        (
-            "Django view / view(), POST (speed)",
-            "Django view POST",
-            "Django view() POST",
-            ">= 0.9x",
-        ),
-        (
-            "WSGIApp with / without access line (time)",
-            "WSGIApp GET, access line",
-            "WSGIApp GET",
-            "",
-        ),
-    ]
-    for what, num, den, target in rows:
+    for what, num, den, target in ROWS:
         print("  " + ratio_row(what, times[num], times[den], target))
 
 
