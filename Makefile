@@ -62,6 +62,7 @@ bench-request-path: $(STAMP)
 
 bench-instructions: $(STAMP)
 	command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
+	$(BIN)/python benchmarks/routing.py --instructions
 	$(BIN)/python benchmarks/request_path.py --instructions
 
 bench-e2e: $(STAMP)

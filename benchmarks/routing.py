@@ -16,7 +16,13 @@ less than the others. Django's resolver knows no methods: it is checked and time
 the path alone. Routers are timed in rounds, interleaved (the order rotates each
 round), and the result is the median of the per-round ratios, with their spread.
 
-Run: ``make bench-routing`` or ``python benchmarks/routing.py [--quick] [--sizes ...]``.
+``--instructions`` counts instead of timing: each router answers the requests 20
+more times under callgrind than in a run that builds it and answers them once,
+which gives instructions per lookup, the same run after run on a shared machine
+(where the timed ratios spread widely at N=10); not time, so both are printed.
+
+Run: ``make bench-routing`` (``make bench-instructions`` counts) or
+``python benchmarks/routing.py [--quick | --instructions] [--sizes ...]``.
 """
 
 from __future__ import annotations
@@ -32,7 +38,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from convexhttp import http_router
-from convexhttp.pathnorm import NEEDS_WORK
 from convexhttp.paths import compile_path, normalize_path
 
 # One path per line: the methods, then the path in path-to-regexp syntax. Where a
@@ -705,10 +710,8 @@ def build_convexhttp(routes: list[Route], normalize: bool = True) -> tuple[Looku
     http.match("/", "GET")  # builds the matcher, which takes the method's place (as in dispatch)
     match = http.match
 
-    needs_work = NEEDS_WORK.search
-
     def lookup(path: str, method: str) -> Any:  # exactly as Dispatcher._serve does
-        return match(path if needs_work(path) is None else normalize_path(path), method)
+        return match(normalize_path(path) if "%" in path or not path.isascii() else path, method)
 
     def lookup_normalized(path: str, method: str) -> Any:  # one call deep, as the others
         return match(path, method)
@@ -958,18 +961,107 @@ def spread(values: list[float]) -> str:
     return f"{min(values):.2f}-{max(values):.2f}"
 
 
+# --- instructions: what callgrind counts, the same whatever else the machine does -----
+
+
+def count_run(name: str, n: int, passes: int) -> None:
+    """Build router ``name`` for the table of ``n`` routes, answer every request once
+    (as the timing does first), then ``passes`` more times: under callgrind, the
+    difference from ``passes=0`` is the lookups' instructions."""
+    routes = table(n)
+    reqs = unambiguous(routes, requests(routes, seed=n))
+    built = ROUTERS[name](routes)
+    assert built is not None
+    lookup = built[0]
+    for path, method in reqs:
+        lookup(path, method)
+    for _ in range(passes):
+        for path, method in reqs:
+            lookup(path, method)
+
+
+def instructions(sizes: list[int], passes: int) -> dict[tuple[int, str], float]:
+    """Instructions per lookup of every router at every size (two callgrind runs each)."""
+    import concurrent.futures
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind not found: apt-get install -y valgrind")
+
+    def collected(n: int, name: str, reps: int) -> int:
+        argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
+        argv += [__file__, "--count", name, str(n), str(reps)]
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stderr
+        found = re.search(r"Collected : (\d+)", out)
+        if found is None:
+            raise RuntimeError(f"no count from callgrind:\n{out[-2000:]}")
+        return int(found[1])
+
+    available = [name for name in ROUTERS if ROUTERS[name]([]) is not None]
+    jobs = [(n, name, reps) for n in sizes for name in available for reps in (0, passes)]
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        counts = dict(zip(jobs, pool.map(lambda job: collected(*job), jobs), strict=True))
+    per_lookup: dict[tuple[int, str], float] = {}
+    for n in sizes:
+        lookups = passes * len(unambiguous(table(n), requests(table(n), seed=n)))
+        for name in available:
+            per_lookup[n, name] = (counts[n, name, passes] - counts[n, name, 0]) / lookups
+    return per_lookup
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     parser.add_argument("--sizes", default="10,100,1000", help="table sizes, in routes")
     parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions per lookup under callgrind instead of timing (slow)",
+    )
+    parser.add_argument(
+        "--count", nargs=3, metavar=("ROUTER", "N", "PASSES"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
+    if args.count:
+        count_run(args.count[0], int(args.count[1]), int(args.count[2]))
+        return 0
     rounds, seconds = (5, 0.02) if args.quick else (args.rounds, 0.1)
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.instructions:
+        per_lookup = instructions(sizes, passes=20)
+        print("instructions per lookup (callgrind: 20 passes over the requests, less none)")
+        print(f"  {'router':<18}" + "".join(f"{f'N={n}':>12}" for n in sizes))
+        for name in ROUTERS:
+            if (sizes[0], name) in per_lookup:
+                row = "".join(f"{per_lookup[n, name]:>12,.0f}" for n in sizes)
+                print(f"  {name:<18}{row}")
+        print("\nthe peer's instructions per lookup over ours: above 1, ours does less")
+        print(f"  {'router':<18}" + "".join(f"{f'N={n}':>24}" for n in sizes))
+        for name in ROUTERS:
+            if name.startswith(OURS) or (sizes[0], name) not in per_lookup:
+                continue
+            against = "".join(
+                f"{per_lookup[n, name] / per_lookup[n, OURS]:>10.2f}x"
+                f" ({per_lookup[n, name] / per_lookup[n, 'convexhttp match']:.2f}x match)"
+                for n in sizes
+            )
+            print(f"  {name:<18}{against}")
+        smallest, largest = sizes[0], sizes[-1]
+        print(
+            f"\nconvexhttp per lookup, N={largest} / N={smallest}: "
+            f"{per_lookup[largest, OURS] / per_lookup[smallest, OURS]:.2f}x (target <= 1.5x)"
+        )
+        return 0
 
     ours_by_size: dict[str, tuple[Lookup, Requests]] = {}
     print(f"{len(ALL_ROUTES)} paths, {sum(len(r.methods) for r in ALL_ROUTES)} routes in all")
-    print(f"{rounds} interleaved rounds. 'convexhttp' is normalize_path + match, as dispatch")
+    print(
+        f"{rounds} interleaved rounds. 'convexhttp' is the normal-form check + match, as dispatch"
+    )
     print("routes a raw path; 'convexhttp match' is the match alone, on a path in normal form")
     print("(the peers get theirs decoded by the server). x = the peer's time per lookup over")
     print("ours, the median of the per-round ratios (min-max): above 1, ours is faster.\n")

@@ -281,3 +281,28 @@ def test_a_response_whose_body_was_read_is_a_500_naming_why(
     reply, _ = _serve_response(used)
     assert reply.status == 500
     assert "whose body it had already read" in caplog.text
+
+
+@pytest.mark.parametrize("escaped_route", [False, True])
+def test_raw_characters_in_a_path_route_as_their_escapes(escaped_route: bool) -> None:
+    # A raw ' ', '{' or '"' is matched without normalising the path first when no
+    # route literal holds an escape, and after it when one does: the same answers.
+    http = http_router()
+
+    def h(ctx: Any, request: Request) -> Response:
+        return Response.json({"route": request.route, "params": request.path_params})
+
+    http.route(path="/users/:id/tags/:tags+", handler=h)
+    pairs = [('/users/a b/tags/{x}/"y"', "/users/a%20b/tags/%7Bx%7D/%22y%22")]
+    if escaped_route:
+        http.route(path="/a b", handler=h)  # its normal form is /a%20b
+        pairs.append(("/a b", "/a%20b"))
+    d = Dispatcher(http)
+    for raw, escaped in pairs:
+        answers = [serve(d, "GET", p)[1] for p in (raw, escaped)]
+        assert answers[0] == answers[1]
+        assert json.loads(answers[0])["route"] in ("/users/:id/tags/:tags+", "/a b")
+    body = serve(d, "GET", '/users/a b/tags/{x}/"y"')[1]
+    assert json.loads(body)["params"] == {"id": "a b", "tags": ["{x}", '"y"']}
+    assert serve(d, "GET", "/users/./tags/{x}")[0].status == 400  # a dot segment, raw or not
+    assert serve(d, "POST", '/users/a b/tags/"y"')[0].status == 405

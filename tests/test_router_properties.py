@@ -54,10 +54,16 @@ PATH_SEGMENTS = [*WORDS, "1", "12", "x.y", "a.b.c", "va", "v1", "1-2-3", "", "%4
 PATH_SEGMENTS += ["%FF", "user", "é", "a.:p"]
 
 
+# Raw paths as a server may pass them (ASCII, no '%'), with characters their normal
+# form escapes; and route literals holding those characters, written either way.
+RAW_PATH_SEGMENTS = [*WORDS, "1", "x.y", "va", "", "a b", "x|y", "q^", '"', "<a>", "`", "#f"]
+RAW_ROUTE_SEGMENTS = [*ROUTE_SEGMENTS, "a b", "a%20b", "x|y", "q^", "q%5E", "#f"]
+
+
 @st.composite
-def route_paths(draw: st.DrawFn) -> tuple[str, str]:
+def route_paths(draw: st.DrawFn, pieces: list[str] = ROUTE_SEGMENTS) -> tuple[str, str]:
     """``("path" | "prefix", text)``: a pattern of 1 to 4 segments, or a prefix."""
-    segments = draw(st.lists(st.sampled_from(ROUTE_SEGMENTS), min_size=1, max_size=4))
+    segments = draw(st.lists(st.sampled_from(pieces), min_size=1, max_size=4))
     if draw(st.integers(0, 9)) == 0:
         literal = [s for s in segments if s in WORDS]
         return "prefix", "/" + "".join(f"{s}/" for s in literal)
@@ -188,6 +194,65 @@ def test_router_agrees_with_trying_every_route_in_order(
             )
     for raw, method in requests:
         assert_agrees(http, table, raw, method)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            route_paths(RAW_ROUTE_SEGMENTS),
+            st.lists(st.sampled_from(ROUTE_METHODS), min_size=1, max_size=3),
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(RAW_PATH_SEGMENTS), max_size=5).map(
+                lambda s: "/" + "/".join(s)
+            ),
+            st.sampled_from(REQUEST_METHODS),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_a_raw_path_without_escapes_gets_its_normal_forms_answer(
+    routes: list[tuple[tuple[str, str], list[str]]], requests: list[tuple[str, str]]
+) -> None:
+    # The dispatcher hands the matcher such a path as it is (matcher.build_matcher).
+    http, _ = build(routes)
+    for (kind, text), _ in routes:  # the routes' own literals, as a client sends them raw
+        if kind == "path" and "%" not in text and ":" not in text and "(" not in text:
+            requests.append((text.replace("?", "").replace("*", "").replace("+", ""), "GET"))
+    for raw, method in requests:
+        assert raw.isascii() and "%" not in raw
+        try:
+            expected = http.match(normalize_path(raw), method)
+        except (ParamDecodeError, PatternTimeout) as exc:
+            with pytest.raises(type(exc)):
+                http.match(raw, method)
+            continue
+        assert http.match(raw, method) == expected, (raw, method)
+
+
+def test_raw_characters_route_as_their_escapes() -> None:
+    plain = http_router()  # the raw path is walked as it is
+    plain.route(path="/users/:id", method="GET", handler=handler)
+    plain.route(path="/files/:path+", method="GET", handler=handler)
+    assert plain.match("/users/a b", "GET")[1] == {"id": "a b"}
+    assert plain.match("/users/a%20b", "GET")[1] == {"id": "a b"}
+    assert plain.match("/files/x{/y}", "GET")[1] == {"path": ["x{", "y}"]}
+    escaped = http_router()  # a literal with an escape: the raw path is read normalised
+    escaped.route(path="/a b/:x", method="GET", handler=handler)
+    escaped.route(path="/:any/:x", method="POST", handler=handler)
+    route, params, _ = escaped.match("/a b/1", "GET")
+    assert route is not None and route.path == "/a b/:x" and params == {"x": "1"}
+    assert escaped.match("/a b/1", "DELETE")[2] == {"GET", "POST"}
+    guarded = http_router()  # a custom pattern may tell ' ' from '%20'
+    guarded.route(path="/:x([a-z%0-9]+)", method="GET", handler=handler)
+    assert guarded.match("/a b", "GET")[1] == {"x": "a b"}
+    assert guarded.match("/a|b", "GET")[0] is None
 
 
 def test_registration_order_decides_across_branches() -> None:

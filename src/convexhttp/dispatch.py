@@ -32,7 +32,6 @@ from .fetch.wire import (
 )
 from .head import RequestHead
 from .logs import access_logger, logger, show_by_default
-from .pathnorm import NEEDS_WORK as _NEEDS_WORK
 from .paths import ParamDecodeError, PatternTimeout, normalize_path
 from .router import HttpRouter, Route
 from .runtime import ActionCtx, AsyncActionCtx
@@ -189,7 +188,10 @@ class Dispatcher:
         path = head.path
         is_system = False
         try:
-            normalized = path if _NEEDS_WORK.search(path) is None else normalize_path(path)
+            # A raw path that is ASCII and has no '%' is matched as it is: the matcher
+            # gives its normal form's answer (matcher.build_matcher), and its dot
+            # segments and its /api/ prefix are its normal form's.
+            normalized = normalize_path(path) if "%" in path or not path.isascii() else path
             if "/." in normalized and _has_dot_segment(normalized):
                 logger.warning("[%s] 400: dot segment in the path %r", rid, head.full_path)
                 return text_reply(400, "Bad Request: '.' and '..' segments are not allowed"), "-"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Generic, TypeVar, cast
 
+from .pathnorm import NEEDS_WORK, normalize_path
 from .pathregex import CompiledPath, Params, PatternTimeout
 
 __all__ = ["Lookup", "build_matcher"]
@@ -234,7 +235,10 @@ class _Branch(Generic[R]):
 
 
 def _compile_match(
-    static_hits: Mapping[str, Mapping[str, Lookup[R]]], root: _Node[R] | None, miss: _Miss[R]
+    static_hits: Mapping[str, Mapping[str, Lookup[R]]],
+    root: _Node[R] | None,
+    miss: _Miss[R],
+    plain: bool,
 ) -> Callable[[str, str], Lookup[R]]:
     """The lookup as one straight-line function, as Falcon compiles its routes: the
     static dict, then per segment an ``if`` (literals found by comparisons, a binary
@@ -246,6 +250,9 @@ def _compile_match(
     literal branch is answered in place only when it was registered before every route
     of the same length the other way; otherwise, and for anything else (a route without
     the method, a regex, a tail), ``miss`` takes over with what :func:`_walk` finds.
+
+    Unless the table is ``plain`` (see :func:`build_matcher`), a raw path without a
+    '%' that is not in normal form is looked up again in its normal form.
     """
     names: dict[str, object] = {
         "STATIC": static_hits,
@@ -253,6 +260,8 @@ def _compile_match(
         "miss": miss,
         "MISS": ((), ()),
         "EMPTY": _EMPTY,
+        "NEEDS_WORK": NEEDS_WORK.search,
+        "normalize_path": normalize_path,
     }
     lines = [
         "def match(path, method):",
@@ -261,9 +270,11 @@ def _compile_match(
         "        hit = hits.get(method)",
         "        if hit is not None:",
         "            return hit",
-        "    parts = path.split('/')",
-        "    n = len(parts)",
     ]
+    if not plain:  # a raw path ' ' or '{' in it may match otherwise in its normal form
+        lines.append("    if '%' not in path and NEEDS_WORK(path) is not None:")
+        lines.append("        return match(normalize_path(path), method)")
+    lines += ["    parts = path.split('/')", "    n = len(parts)"]
 
     def name(value: object) -> str:
         key = f"C{len(names)}"
@@ -369,7 +380,7 @@ def build_matcher(
     patterns: Sequence[tuple[CompiledPath, Mapping[str, R]]],
     prefixes: Mapping[str, Mapping[str, R]],
 ) -> Callable[[str, str], Lookup[R]]:
-    """The lookup for a table: ``match(normalized_path, method) -> Lookup``.
+    """The lookup for a table: ``match(path, method) -> Lookup``.
 
     ``static`` maps a normalised path to its routes by method, ``patterns`` are in
     registration order, ``prefixes`` map a normalised prefix (ending in '/') to its
@@ -377,6 +388,15 @@ def build_matcher(
     the longest prefix, each only if it has the method; HEAD is looked up as GET.
     Raises ``ParamDecodeError`` for a bad escape in the chosen route's params and
     ``PatternTimeout`` when its custom pattern runs too long.
+
+    ``path`` is in normal form, or raw (as the request has it) when it is ASCII and
+    has no '%': the answer is the normal form's. Such a path differs from its normal
+    form only by characters the normal form escapes (' ', '"', '{', ...). In a
+    ``plain`` table (no '%' in any literal; every param a whole segment or a
+    '/:name+' tail) such a character can neither match a literal in one form and
+    not in the other, nor decode to another value, so the raw path is walked as it
+    is and the dispatcher skips the normal-form check (most of a lookup's cost on a
+    small table). Any other table reads such a path in its normal form first.
     """
     static_hits = {
         path: {m: (r, _NO_PARAMS, _EMPTY) for m, r in _with_head(methods).items()}
@@ -439,7 +459,19 @@ def build_matcher(
             end = path.rfind("/", 0, end)
         return frozenset(methods) if methods else _EMPTY
 
-    return _compile_match(static_hits, _trie(patterns) if patterns else None, miss)
+    plain = not any("%" in text for text in (*static, *prefixes)) and all(
+        _plain(compiled) for compiled, _ in patterns
+    )
+    return _compile_match(static_hits, _trie(patterns) if patterns else None, miss, plain)
+
+
+def _plain(compiled: CompiledPath) -> bool:
+    """Whether a raw path without '%' gets this pattern's answer for its normal form:
+    literal segments without '%', whole-segment params, no tail but '/:name+'."""
+    return all(
+        segment is None or (isinstance(segment, str) and "%" not in segment)
+        for segment in compiled.segments
+    ) and (not compiled.has_tail or compiled.rest)
 
 
 def _first(

@@ -196,7 +196,9 @@ class HttpRouter:
     # -- the hot path --------------------------------------------------------
 
     def match(self, path: str, method: str) -> Lookup[Route]:
-        """Find the route for a normalised ``path`` and an upper-case ``method``.
+        """Find the route for ``path`` and an upper-case ``method``: a path in normal
+        form, or a raw one that is ASCII and has no '%' (answered as its normal form
+        would be; see ``matcher.build_matcher``).
 
         Returns ``(route, params, allowed)``: ``allowed`` is empty on a hit, and on a
         miss holds the methods routed for the path (empty: no route at all). Raises
