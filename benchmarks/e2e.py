@@ -18,7 +18,8 @@ Rounds alternate the servers; a ratio is the median of the per-round ratios, wit
 its spread. Beside requests per second (``rps``), each run reads the worker's CPU
 time from /proc: CPU per request (``cpu``) is the figure that survives a machine
 shared with other work. Run: ``make bench-e2e`` or
-``python benchmarks/e2e.py [--quick] [--duration S] [--rounds N]``.
+``python benchmarks/e2e.py [--quick] [--duration S] [--rounds N]``; ``--only`` and
+``--workers`` run a subset (more rounds of a pair in the same time).
 """
 
 from __future__ import annotations
@@ -302,6 +303,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one round of 1-second runs")
     parser.add_argument("--duration", type=int, default=2, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the median counts")
+    parser.add_argument(
+        "--only",
+        help="comma-separated server names to run (default: all), e.g. 'WSGIApp,Falcon App'",
+    )
+    parser.add_argument("--workers", default="sync,gthread", help="worker classes to run")
     args = parser.parse_args()
     if args.quick:
         args.duration, args.rounds = 1, 1
@@ -311,6 +317,13 @@ def main() -> None:
     from tests import support  # free ports, readiness wait, process-group shutdown
 
     names = [*APPS, SERVE, SERVE_QUIET]
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = set(wanted) - set(names)
+        if unknown:
+            sys.exit(f"unknown servers {sorted(unknown)}; known: {names}")
+        names = [name for name in names if name in wanted]
+    workers = {w: WORKERS[w] for w in args.workers.split(",")}
     rps: dict[tuple[str, str, str], list[float]] = {}
     cpu: dict[tuple[str, str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -320,7 +333,7 @@ def main() -> None:
             f"wrk.body = {json.dumps(PAYLOAD.decode())}\n"
             'wrk.headers["Content-Type"] = "application/json"\n'
         )
-        for worker, options in WORKERS.items():
+        for worker, options in workers.items():
             servers: dict[str, support.Server] = {}
             try:
                 for name in names:
@@ -360,7 +373,7 @@ def main() -> None:
         f"gunicorn, 1 worker (sync; gthread with 4 threads and keep-alive); wrk -t1 -c4 "
         f"-d{args.duration}s; {args.rounds} round(s) alternating the servers"
     )
-    for worker in WORKERS:
+    for worker in workers:
         for kind in KINDS:
             print(f"\n{worker}, {kind}:")
             print(f"  {'server':<22}{'median rps':>11}{'min':>9}{'max':>9}{'cpu/request':>14}")
@@ -373,6 +386,8 @@ def main() -> None:
                 )
             print(f"  {'ratio (higher: the first is faster)':<42}{'rps':>18}{'cpu':>22}")
             for what, num, den, targets in RATIOS:
+                if num not in names or den not in names:
+                    continue
                 r, lo, hi = median_ratio(rps[worker, kind, num], rps[worker, kind, den])
                 c, clo, chi = median_ratio(cpu[worker, kind, den], cpu[worker, kind, num])
                 target = (targets or {}).get(kind)
