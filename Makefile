@@ -64,6 +64,7 @@ bench-instructions: $(STAMP)
 	command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
 	$(BIN)/python benchmarks/routing.py --instructions
 	$(BIN)/python benchmarks/request_path.py --instructions
+	$(BIN)/python benchmarks/e2e.py --instructions
 
 bench-e2e: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -20,6 +20,13 @@ time from /proc: CPU per request (``cpu``) is the figure that survives a machine
 shared with other work. Run: ``make bench-e2e`` or
 ``python benchmarks/e2e.py [--quick] [--duration S] [--rounds N]``; ``--only`` and
 ``--workers`` run a subset (more rounds of a pair in the same time).
+
+``--instructions`` counts instead (``make bench-instructions``): each server's sync
+worker runs under callgrind with ``--max-requests``, and a worker that served 250
+requests (a connection each) less one that served 50 gives instructions per request,
+gunicorn's share included. The same figure run after run, where CPU times spread by
+10-30% here; not time (a cache miss costs no instruction). ``convexhttp serve`` is
+counted as what it loads in its worker (``make_app("serve")``), on plain gunicorn.
 """
 
 from __future__ import annotations
@@ -30,10 +37,12 @@ import logging
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -242,7 +251,96 @@ def make_app(kind: str) -> Any:
         return _django_app("view")
     if kind == "django_include":
         return _django_app("include")
+    if kind in ("serve", "serve_quiet"):
+        # What `convexhttp serve benchmarks.e2e:http [--no-access-log]` loads in its
+        # worker (GunicornApp.load), for a plain gunicorn: --instructions needs its
+        # --max-requests, which `convexhttp serve` does not take.
+        from convexhttp.adapters.wsgi import WSGIApp
+        from convexhttp.logs import log_to_stderr
+
+        log_to_stderr("info")
+        return _adapter(WSGIApp, _router(), access_log=kind == "serve")
     raise ValueError(f"unknown app {kind!r}")
+
+
+# --- instructions: what callgrind counts in a worker, the same whatever the machine does
+
+
+def worker_instructions(name: str, kind: str, requests: int, tmp: Path) -> int:
+    """The instructions of a gunicorn sync worker (under callgrind) that serves
+    ``requests`` of ``kind`` to server ``name`` and exits (``--max-requests``)."""
+    from tests.support import free_port
+
+    out = Path(tempfile.mkdtemp(dir=tmp))
+    port = free_port()
+    app = {SERVE: "serve", SERVE_QUIET: "serve_quiet"}.get(name) or APPS[name][0]
+    argv = [
+        "valgrind",
+        "--tool=callgrind",
+        "--trace-children=yes",
+        f"--callgrind-out-file={out}/callgrind.%p",
+        sys.executable,
+        str(Path(sys.executable).parent / "gunicorn"),
+        *("--bind", f"127.0.0.1:{port}", "--workers", "1"),
+        *("--max-requests", str(requests)),
+        f"benchmarks.e2e:make_app({app!r})",
+    ]
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": "0",
+        "PYTHONPATH": str(ROOT),
+        "CONVEXHTTP_DATABASE": str(out / "db.sqlite3"),
+    }
+    with open(out / "log", "wb") as log:
+        proc = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+        )
+        try:
+            url, _ = handler_target(f"http://127.0.0.1:{port}", name, kind, Path())
+            deadline = time.monotonic() + 600
+            sent = 0
+            while sent < requests:  # one connection each, as wrk's are to a sync worker
+                try:
+                    check(url, kind)
+                    sent += 1
+                except OSError:  # not listening yet (valgrind starts slowly)
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            time.sleep(2)  # the worker exits after its last request
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=120)
+    # The files are the master's, the first worker's and its replacement's: by pid.
+    files = sorted(out.glob("callgrind.*"), key=lambda f: int(f.suffix[1:]))
+    found = re.search(r"^(?:summary|totals): (\d+)", files[1].read_text(), re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"no count in {files[1]}")
+    return int(found[1])
+
+
+def instructions(names: list[str]) -> dict[tuple[str, str], float]:
+    """Instructions per request of each server's sync worker: a worker serving 250
+    requests less one serving 50 (its start-up and exit cancel out)."""
+    import concurrent.futures
+
+    from benchmarks.callgrind import require_valgrind
+
+    require_valgrind()
+    few, many = 50, 250
+    jobs = [(name, kind, n) for name in names for kind in KINDS for n in (few, many)]
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool,
+    ):
+        counts = dict(
+            zip(jobs, pool.map(lambda job: worker_instructions(*job, Path(tmp)), jobs), strict=True)
+        )
+    return {
+        (name, kind): (counts[name, kind, many] - counts[name, kind, few]) / (many - few)
+        for name in names
+        for kind in KINDS
+    }
 
 
 # --- the driver --------------------------------------------------------------------------
@@ -308,6 +406,11 @@ def main() -> None:
         help="comma-separated server names to run (default: all), e.g. 'WSGIApp,Falcon App'",
     )
     parser.add_argument("--workers", default="sync,gthread", help="worker classes to run")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count a sync worker's instructions per request under callgrind (slow)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.duration, args.rounds = 1, 1
@@ -324,6 +427,28 @@ def main() -> None:
             sys.exit(f"unknown servers {sorted(unknown)}; known: {names}")
         names = [name for name in names if name in wanted]
     workers = {w: WORKERS[w] for w in args.workers.split(",")}
+    if args.instructions:
+        per_request = instructions(names)
+        print("instructions per request of a gunicorn sync worker (callgrind; a worker")
+        print("serving 250 requests less one serving 50, a connection each)")
+        for kind in KINDS:
+            print(f"\n{kind}:")
+            for name in names:
+                print(f"  {name:<24}{per_request[name, kind]:>12,.0f}")
+            print(
+                "  ratio of instructions (the denominator's over the numerator's: higher is ours faster)"
+            )
+            for what, num, den, targets in RATIOS:
+                if num in names and den in names:
+                    ratio = per_request[den, kind] / per_request[num, kind]
+                    target = (targets or {}).get(kind)
+                    verdict = (
+                        ""
+                        if target is None
+                        else f"  target >= {target}: {'ok' if ratio >= target else 'BELOW'}"
+                    )
+                    print(f"  {what:<42}{ratio:>6.3f}x{verdict}")
+        return
     rps: dict[tuple[str, str, str], list[float]] = {}
     cpu: dict[tuple[str, str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:

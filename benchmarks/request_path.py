@@ -27,10 +27,7 @@ import io
 import json
 import logging
 import os
-import re
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.callgrind import count_all, require_valgrind  # noqa: E402
 from benchmarks.e2e import PAYLOAD, configure_django, median_ratio  # noqa: E402
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -360,31 +358,12 @@ def count_run(case: str | None, group: str, number: int) -> None:
 def instructions(number: int) -> dict[str, float]:
     """Instructions per request of every case: a callgrind run per case, less its
     group's run without calls."""
-    import concurrent.futures
-
-    def collected(case: str | None, group: str) -> int:
-        argv = [
-            "valgrind",
-            "--tool=callgrind",
-            "--callgrind-out-file=/dev/null",
-            sys.executable,
-            __file__,
-            "--count",
-            group,
-            case or "",
-            str(number),
-        ]
-        env = {**os.environ, "PYTHONHASHSEED": "0"}
-        out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stderr
-        found = re.search(r"Collected : (\d+)", out)
-        if found is None:
-            raise RuntimeError(f"no count from callgrind:\n{out[-2000:]}")
-        return int(found[1])
-
     jobs: list[tuple[str | None, str]] = [(None, group) for group in sorted(set(GROUPS.values()))]
     jobs += [(case, group) for case, group in GROUPS.items()]
-    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        counts = dict(zip(jobs, pool.map(lambda job: collected(*job), jobs), strict=True))
+    runs = count_all(
+        [[__file__, "--count", group, case or "", str(number)] for case, group in jobs]
+    )
+    counts = dict(zip(jobs, runs, strict=True))
     return {
         case: (counts[case, group] - counts[None, group]) / number for case, group in GROUPS.items()
     }
@@ -408,8 +387,7 @@ def main() -> None:
         return
     if args.instructions:
         number = 1000
-        if shutil.which("valgrind") is None:
-            sys.exit("valgrind not found: apt-get install -y valgrind")
+        require_valgrind()
         per_request = instructions(number)
         print(f"instructions per request (callgrind, {number} requests less none):")
         for name, value in per_request.items():

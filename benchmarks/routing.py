@@ -35,6 +35,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from convexhttp import http_router
@@ -987,29 +988,15 @@ SLOW_PASSES = {"werkzeug": 4, "django": 2, "starlette": 1}
 
 def instructions(sizes: list[int], passes: int) -> dict[tuple[int, str], float]:
     """Instructions per lookup of every router at every size (two callgrind runs each)."""
-    import concurrent.futures
-    import os
-    import shutil
-    import subprocess
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.callgrind import count_all, require_valgrind
 
-    if shutil.which("valgrind") is None:
-        sys.exit("valgrind not found: apt-get install -y valgrind")
-
-    def collected(n: int, name: str, reps: int) -> int:
-        argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
-        argv += [__file__, "--count", name, str(n), str(reps)]
-        env = {**os.environ, "PYTHONHASHSEED": "0"}
-        out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stderr
-        found = re.search(r"Collected : (\d+)", out)
-        if found is None:
-            raise RuntimeError(f"no count from callgrind:\n{out[-2000:]}")
-        return int(found[1])
-
+    require_valgrind()
     available = [name for name in ROUTERS if ROUTERS[name]([]) is not None]
     passes_of = {name: SLOW_PASSES.get(name, passes) for name in available}
     jobs = [(n, name, reps) for n in sizes for name in available for reps in (0, passes_of[name])]
-    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        counts = dict(zip(jobs, pool.map(lambda job: collected(*job), jobs), strict=True))
+    runs = count_all([[__file__, "--count", name, str(n), str(reps)] for n, name, reps in jobs])
+    counts = dict(zip(jobs, runs, strict=True))
     per_lookup: dict[tuple[int, str], float] = {}
     for n in sizes:
         lookups = len(unambiguous(table(n), requests(table(n), seed=n)))
