@@ -7,9 +7,9 @@ timed in CPU time of the thread (the machine is shared). The Django adapter is
 timed as ``include(urls(http))`` against native views also below an ``include()``
 (as a project routes an app's ``urls.py``; the second resolver is Django's cost
 either way), and as ``view(http)`` wired with ``re_path`` (no second resolver)
-against native views at the root; each under its own URLconf. Apps are timed interleaved in rounds (each round times every app
-once); the median per-round ratio is the result, with the spread over rounds
-[min-max]. The same apps on gunicorn, driven by wrk: ``benchmarks/e2e.py``.
+against native views at the root; each under its own URLconf. Apps are timed
+interleaved in rounds (each round times every app once); the median per-round
+ratio is the result, with the spread over rounds [min-max]. The same apps on gunicorn, driven by wrk: ``benchmarks/e2e.py``.
 
 ``--instructions`` counts instead of timing: each case runs 1000 requests under
 callgrind, less a run of its apps with none, which gives instructions per
@@ -223,12 +223,18 @@ def per_call_us(app: WsgiApp, path: str, post: bool, number: int) -> float:
 Case = tuple[WsgiApp, str, bool, Callable[[], None] | None]  # app, path, POST?, set-up
 
 
+def check(name: str, case: Case) -> None:
+    """Call ``case`` once: it answers as its peers do (a warm-up too)."""
+    app, path, post, setup = case
+    if setup is not None:
+        setup()
+    body = call(app, path, post).strip()
+    assert body in (b"hello", b'{"got":"ada"}', b'{"got": "ada"}'), (name, body)
+
+
 def compare(cases: dict[str, Case], rounds: int, number: int) -> dict[str, list[float]]:
-    for name, (app, path, post, setup) in cases.items():  # warm up, and check the answer
-        if setup is not None:
-            setup()
-        body = call(app, path, post).strip()
-        assert body in (b"hello", b'{"got":"ada"}', b'{"got": "ada"}'), (name, body)
+    for name, case in cases.items():
+        check(name, case)
     times: dict[str, list[float]] = {name: [] for name in cases}
     for round_ in range(rounds):
         order = list(cases) if round_ % 2 == 0 else list(reversed(cases))
@@ -292,6 +298,9 @@ ROWS = [  # (what, numerator, denominator, target): a ratio of costs per request
 ]
 
 
+_OPEN_FILES: list[Any] = []  # the access sink writes to its fd until the process ends
+
+
 def build_cases(groups: set[str], tmp: Path) -> dict[str, Case]:
     """The cases of ``groups``, their apps built (and the access line set up) in this process."""
     os.environ.setdefault("CONVEXHTTP_DATABASE", str(tmp / "bench.sqlite3"))
@@ -303,7 +312,9 @@ def build_cases(groups: set[str], tmp: Path) -> dict[str, Case]:
         from convexhttp.logs import log_to_stderr
 
         logged = wsgiapp(access_log=True)
-        real_stderr, sys.stderr = sys.stderr, open(tmp / "access.log", "w")  # noqa: SIM115
+        log_file = open(tmp / "access.log", "w")  # noqa: SIM115  # open while the sink writes
+        _OPEN_FILES.append(log_file)
+        real_stderr, sys.stderr = sys.stderr, log_file
         log_to_stderr("info")
         sys.stderr = real_stderr
         cases["WSGIApp GET"] = (ours, "/hello", False, None)
@@ -342,10 +353,9 @@ def count_run(case: str | None, group: str, number: int) -> None:
     callgrind, the difference from a run with no calls is the calls' instructions)."""
     with tempfile.TemporaryDirectory() as tmp:
         cases = build_cases({group}, Path(tmp))
-        for app, path, post, setup in cases.values():
-            if setup is not None:
-                setup()
-            for _ in range(20):
+        for name, (app, path, post, setup) in cases.items():
+            check(name, (app, path, post, setup))
+            for _ in range(19):
                 call(app, path, post)
         if case is not None:
             app, path, post, setup = cases[case]
