@@ -98,7 +98,8 @@ class AccessSink:
     line is formatted in one step (the timestamp's seconds are reused while they
     last, its milliseconds come from a table) and lines are written in batches:
     when 256 lines (about 32 kB) are waiting, and by a flusher thread every 0.1 s,
-    so a line reaches the log within 0.1 s of its request. The format is ``FORMAT``'s, as the logging path writes it.
+    so a line reaches the log within 0.1 s of its request. The format is
+    ``FORMAT``'s, as the logging path writes it.
     """
 
     INTERVAL = 0.1

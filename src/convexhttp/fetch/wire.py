@@ -158,14 +158,12 @@ def wire_form(
         body.used = True
         size = len(data)
         entries = headers_in._entries
+        pairs = None
         if len(entries) == 1:  # a Response("text"): its Content-Type, nothing to sort
             ((name, values),) = entries.items()
             if len(values) == 1:
-                headers = [(name, values[0]), ("content-length", str(size))]
-            else:
-                headers = [*headers_in._sorted_pairs(), ("content-length", str(size))]
-        else:
-            headers = [*headers_in._sorted_pairs(), ("content-length", str(size))]
+                pairs = [(name, values[0])]
+        headers = [*(pairs or headers_in._sorted_pairs()), ("content-length", str(size))]
         reason = response._status_text
         if reason or status not in _STATUS_LINES:
             return Reply(status, reason or "Unknown", headers, [data] if size else [])
